@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages that building and testing need; as root it
+# installs what is missing, otherwise it names what is missing and fails.
+set -e
+packages="gcc make pkg-config libcurl4-openssl-dev lua5.4 liblua5.4-dev lua-cjson lua-socket
+lua-busted lua-check luarocks ca-certificates"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages:$missing (run: sudo apt-get install$missing)" >&2
+    exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,77 @@
+--- Argument checks: a programmer's mistake raises at once, naming the argument.
+-- Nothing reaches a URL or a header without passing through here.
+-- @module modelslab.check
+
+local check = {}
+
+-- Level 4 blames the code that called the public function (fail, check, public).
+local function fail(fn, name, problem)
+  error(string.format("modelslab.%s: %s %s", fn, name, problem), 4)
+end
+
+local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+
+--- A workflow id must be a UUID string.
+function check.workflow_id(fn, v)
+  if type(v) ~= "string" or not v:find(UUID) then
+    fail(fn, "workflow_id", "must be a UUID string (8-4-4-4-12 hex digits)")
+  end
+  return v
+end
+
+--- An execution id is a positive integer or a string of digits; returns its text.
+function check.execution_id(fn, v)
+  if type(v) == "number" then
+    if v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
+      return string.format("%.0f", v)
+    end
+  elseif type(v) == "string" and v:find("^[1-9]%d*$") and #v <= 15 then
+    return v
+  end
+  fail(fn, "execution_id", "must be a positive integer")
+end
+
+--- A string that goes into a header: no CR, LF or NUL.
+function check.header_value(fn, name, v)
+  if type(v) ~= "string" or v == "" then
+    fail(fn, name, "must be a non-empty string")
+  elseif v:find("[\r\n%z]") then
+    fail(fn, name, "must not contain CR, LF or NUL")
+  end
+  return v
+end
+
+--- A base URL: http or https, a host, no query, fragment, spaces or controls.
+function check.base_url(fn, v)
+  if type(v) ~= "string" or not v:find("^[hH][tT][tT][pP][sS]?://[^/?#%s]+") then
+    fail(fn, "base_url", "must be an http:// or https:// URL")
+  elseif v:find("[%s%c?#]") then
+    fail(fn, "base_url", "must not contain spaces, control characters, ? or #")
+  end
+  return (v:gsub("/+$", ""))
+end
+
+--- A positive number of seconds (or bytes).
+function check.positive(fn, name, v, max)
+  if type(v) ~= "number" or not (v > 0 and v <= max) then
+    fail(fn, name, "must be a number above 0 and at most " .. max)
+  end
+  return v
+end
+
+--- An optional value of one Lua type.
+function check.optional(fn, name, v, kind)
+  if v ~= nil and type(v) ~= kind then
+    fail(fn, name, "must be a " .. kind)
+  end
+  return v
+end
+
+--- Rejects option names the function does not know (catches typos).
+function check.known_options(fn, opts, known)
+  for k in pairs(opts) do
+    if not known[k] then fail(fn, "option " .. tostring(k), "is unknown") end
+  end
+end
+
+return check

@@ -1,0 +1,51 @@
+rockspec_format = "3.0"
+package = "modelslab"
+version = "scm-1"
+source = {
+  url = "git+https://example.invalid/modelslab.git",
+}
+description = {
+  summary = "Follow ModelsLab workflow executions from Lua: status, waiting, steps",
+  detailed = [[
+A C core over libcurl and lua-cjson fetches an execution's status into plain
+Lua tables over a reused connection; a Lua layer adds waiting, events and step
+filtering. Ships an offline simulator of the ModelsLab Workflows API.
+]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson >= 2.1.0",
+  "luasocket", -- only the bundled simulator uses it
+}
+external_dependencies = {
+  CURL = { header = "curl/curl.h", library = "curl" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["modelslab.core"] = {
+      sources = { "src/core.c", "src/curlcodes.c", "src/handle.c", "src/json.c" },
+      defines = { "_POSIX_C_SOURCE=200809L" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+      libraries = { "curl" },
+    },
+    ["modelslab"] = "lua/modelslab/init.lua",
+    ["modelslab.check"] = "lua/modelslab/check.lua",
+    ["modelslab.client"] = "lua/modelslab/client.lua",
+    ["modelslab.document"] = "lua/modelslab/document.lua",
+    ["modelslab.errors"] = "lua/modelslab/errors.lua",
+    ["modelslab.response"] = "lua/modelslab/response.lua",
+    ["modelslab.steps"] = "lua/modelslab/steps.lua",
+    ["modelslab.time"] = "lua/modelslab/time.lua",
+    ["modelslab.webhook"] = "lua/modelslab/webhook.lua",
+    ["modelslab.simulator"] = "lua/modelslab/simulator/init.lua",
+    ["modelslab.simulator.api"] = "lua/modelslab/simulator/api.lua",
+    ["modelslab.simulator.scenario"] = "lua/modelslab/simulator/scenario.lua",
+    ["modelslab.simulator.server"] = "lua/modelslab/simulator/server.lua",
+  },
+  install = {
+    bin = { ["modelslab-simulator"] = "bin/modelslab-simulator" },
+  },
+}

@@ -5,6 +5,8 @@ local core = require "modelslab.core"
 local check = require "modelslab.check"
 local response = require "modelslab.response"
 local document = require "modelslab.document"
+local errors = require "modelslab.errors"
+local wait = require "modelslab.wait"
 
 local client = {}
 
@@ -36,13 +38,18 @@ function client.new(opts)
     key = key,
     timeout = timeout,
     connect_timeout = check.positive("new", "connect_timeout", opts.connect_timeout or math.min(10, timeout), 86400),
-    low_speed_time = check.positive("new", "low_speed_time", opts.low_speed_time or math.min(10, timeout), 86400),
+    -- libcurl counts low-speed time in whole seconds.
+    low_speed_time = math.ceil(check.positive("new", "low_speed_time", opts.low_speed_time or math.min(10, timeout),
+      86400)),
     max_body = check.positive("new", "max_body", opts.max_body or 1048576, 1e9),
     ca_file = check.optional("new", "ca_file", opts.ca_file, "string"),
     user_agent = check.header_value("new", "user_agent", user_agent),
   }
   -- The key stays inside the core's header list; nothing here keeps it.
-  return setmetatable({ base_url = base_url, timeout = timeout, _handle = handle }, Client)
+  return setmetatable({
+    base_url = base_url, timeout = timeout, _handle = handle,
+    _runs = {}, _run_count = 0, _pause_until = -math.huge,
+  }, Client)
 end
 
 client.VERSION = VERSION
@@ -70,6 +77,116 @@ function Client:status(workflow_id, execution_id)
   local doc, err = self:_request("GET", "/workflows/" .. workflow_id .. "/runs/" .. id)
   if not doc then return nil, err end
   return document.status(doc)
+end
+
+-- Ids in a run's answer are checked like the ids users pass us.
+local function positive_integer(v)
+  if type(v) == "string" and v:find("^[1-9]%d*$") then v = tonumber(v) end
+  if type(v) == "number" and v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
+    return math.tointeger and math.tointeger(v) or v
+  end
+  return nil
+end
+
+--- Starts an execution of a workflow.
+-- @tparam string workflow_id the workflow's UUID
+-- @tparam[opt] table params the workflow's parameters, sent as one flat JSON object
+-- @treturn table|nil the answer: `execution_id` (an integer), `status_url`, `message`, ...
+-- @treturn table the error (a 422 is kind "http" with `status` 422)
+-- @usage local started = assert(client:run(wf, { prompt = "a red fox" }))
+function Client:run(workflow_id, params)
+  check.workflow_id("run", workflow_id)
+  params = params or {}
+  if type(params) ~= "table" then error("modelslab.run: params must be a table", 2) end
+  for k in pairs(params) do
+    if type(k) ~= "string" then error("modelslab.run: params must have string keys only", 2) end
+  end
+  local body, why = core.encode(params)
+  if not body then error("modelslab.run: params cannot be sent as JSON: " .. tostring(why), 2) end
+  if body == "[]" then body = "{}" end -- lua-cjson encodes an empty table as an array
+  local started, err = self:_request("POST", "/workflows/" .. workflow_id .. "/run", body)
+  if not started then return nil, err end
+  started.execution_id = positive_integer(started.execution_id)
+  if not started.execution_id then
+    return nil, errors.new("invalid_response", "the run's answer has no valid execution_id")
+  end
+  self:_remember_run(started.execution_id)
+  return started
+end
+
+--- Cancels an execution on the server.
+-- @treturn boolean|nil true once the server accepted
+-- @treturn table the error (400 when the execution already finished)
+function Client:cancel(workflow_id, execution_id)
+  check.workflow_id("cancel", workflow_id)
+  local id = check.execution_id("cancel", execution_id)
+  local ok, err = self:_request("POST", "/workflows/" .. workflow_id .. "/runs/" .. id .. "/cancel", "")
+  if not ok then return nil, err end
+  return true
+end
+
+--- Fetches a workflow's schema.
+-- @treturn table|nil the answer: `workflow`, `parameters` (a sequence), `endpoints`
+-- @treturn table the error
+function Client:workflow(workflow_id)
+  check.workflow_id("workflow", workflow_id)
+  local doc, err = self:_request("GET", "/workflows/" .. workflow_id)
+  if not doc then return nil, err end
+  if type(doc.workflow) ~= "table" then
+    return nil, errors.new("invalid_response", "workflow is missing or not an object")
+  end
+  if doc.parameters == nil then doc.parameters = {} end
+  if type(doc.parameters) ~= "table" then
+    return nil, errors.new("invalid_response", "parameters is not an array")
+  end
+  return doc
+end
+
+--- Lists the workflows the key can run through the API.
+-- @treturn table|nil a sequence of workflows (`id`, `name`, `rate_limit`, ...)
+-- @treturn table the error
+function Client:workflows()
+  local doc, err = self:_request("GET", "/workflows")
+  if not doc then return nil, err end
+  local list = doc.workflows == nil and {} or doc.workflows
+  if type(list) ~= "table" then
+    return nil, errors.new("invalid_response", "workflows is not an array")
+  end
+  return list
+end
+
+Client.wait = wait.wait
+Client.run_and_wait = wait.run_and_wait
+
+-- Which executions this client started, and when (core clock), so a wait can
+-- forgive the 404 of an execution that has not appeared yet. Bounded: the
+-- table is dropped wholesale past 256 entries.
+local function run_key(id)
+  return string.format("%.0f", tonumber(id) or 0)
+end
+
+function Client:_remember_run(id)
+  if self._run_count >= 256 then self._runs, self._run_count = {}, 0 end
+  self._runs[run_key(id)] = core.now()
+  self._run_count = self._run_count + 1
+end
+
+--- Seconds since this client started the execution, or nil.
+-- @local
+function Client:_run_age(id)
+  local at = self._runs[run_key(id)]
+  return at and core.now() - at
+end
+
+--- A 429 pauses every wait on this client until `t` (in the waits' clock).
+-- @local
+function Client:_pause(t)
+  if t > self._pause_until then self._pause_until = t end
+end
+
+--- @local
+function Client:_paused_until()
+  return self._pause_until
 end
 
 --- Closes the connection. Idempotent; also runs on garbage collection and,

@@ -11,6 +11,9 @@ local client = require "modelslab.client"
 local response = require "modelslab.response"
 local document = require "modelslab.document"
 local time = require "modelslab.time"
+local steps = require "modelslab.steps"
+local webhook = require "modelslab.webhook"
+local wait = require "modelslab.wait"
 
 local modelslab = {}
 
@@ -49,6 +52,18 @@ function modelslab.decode_status(text)
   if not doc then return nil, err end
   return document.status(doc)
 end
+
+--- Helpers over an execution's steps: filter, find, count, current,
+-- progress, duration, diff.
+modelslab.steps = steps
+
+--- Decodes a webhook body (both documented payload shapes) into one table:
+-- `event`, `execution_id`, `workflow_id`, `status`, `output`, `completed_at`, `raw`.
+-- @function decode_webhook
+modelslab.decode_webhook = webhook.decode
+
+--- The defaults of `client:wait`'s options.
+modelslab.WAIT_DEFAULTS = wait.DEFAULTS
 
 --- The core's monotonic clock, in seconds.
 modelslab.now = core.now

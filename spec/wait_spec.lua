@@ -123,7 +123,7 @@ describe("client:wait", function()
       local final = assert(client:wait(WF, 308, opts()))
       assert.equal("completed", final.execution.status)
       assert.same({ 10, 10 }, time.slept)
-      final = assert(client:wait(WF, 310, opts()))
+      assert.equal("completed", assert(client:wait(WF, 310, opts())).execution.status)
       assert.same({ 10, 10, 3 }, time.slept)
     end)
 
@@ -154,6 +154,22 @@ describe("client:wait", function()
       assert.is_false(ok)
       assert.matches("boom in callback", err)
       assert.equal(320, assert(client:status(WF, 320)).execution.id)
+    end)
+
+    it("stays under 10 requests a minute after the first minute with the defaults", function()
+      local polls = {}
+      local _, err = client:wait(WF, 322, { clock = time.clock, sleep = time.sleep, timeout = 600,
+        on_update = function() polls[#polls + 1] = time.t end })
+      assert.equal("timeout", err.kind)
+      for _, t in ipairs(polls) do
+        if t >= 60 then
+          local in_window = 0
+          for _, u in ipairs(polls) do
+            if u >= t and u < t + 60 then in_window = in_window + 1 end
+          end
+          assert.is_true(in_window < 10, in_window .. " polls in the minute from " .. t)
+        end
+      end
     end)
 
     it("raises for an unknown option or a wrong option type", function()

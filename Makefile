@@ -24,7 +24,12 @@ HDR := $(wildcard src/*.h)
 export LUA_PATH := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all deps test demo clean lint
+# Debian keeps curl/curl.h under a multiarch directory luarocks does not search.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+CURL_INCDIR := $(firstword $(wildcard /usr/include/$(MULTIARCH)/curl/curl.h /usr/include/curl/curl.h))
+ROCK_TREE ?= $(CURDIR)/build/rocks
+
+.PHONY: all deps test demo clean lint rock
 
 all: $(CORE)
 
@@ -42,6 +47,12 @@ test: deps $(CORE)
 
 demo: deps $(CORE)
 	@$(LUA_BIN) examples/demo.lua
+
+# Installs the rock into ROCK_TREE with the real luarocks. --deps-mode=none:
+# Debian's lua-cjson is a system package, not a rock luarocks could see.
+rock:
+	luarocks --lua-version=$(if $(filter luajit,$(LUA)),5.1,$(LUA)) make --tree=$(ROCK_TREE) \
+		--deps-mode=none modelslab-scm-1.rockspec CURL_INCDIR=$(patsubst %/curl/curl.h,%,$(CURL_INCDIR))
 
 lint:
 	luacheck -q lua bin spec examples

@@ -39,6 +39,7 @@ build = {
     ["modelslab.response"] = "lua/modelslab/response.lua",
     ["modelslab.steps"] = "lua/modelslab/steps.lua",
     ["modelslab.time"] = "lua/modelslab/time.lua",
+    ["modelslab.wait"] = "lua/modelslab/wait.lua",
     ["modelslab.webhook"] = "lua/modelslab/webhook.lua",
     ["modelslab.simulator"] = "lua/modelslab/simulator/init.lua",
     ["modelslab.simulator.api"] = "lua/modelslab/simulator/api.lua",

@@ -1,0 +1,53 @@
+-- Packaging, tested with the real luarocks: the rock installs into a fresh
+-- tree, and a separate Lua process that cannot see the checkout loads it.
+local function run(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("*a")
+  local ok, _, code = p:close()
+  return out, ok == true or code == 0
+end
+
+local function lua_files(dir)
+  local out = run("cd " .. dir .. " && find . -name '*.lua' | sort")
+  return out
+end
+
+describe("the rockspec", function()
+  local tree = os.tmpname()
+  local lua_version = _VERSION:match("%d+%.%d+")
+
+  setup(function()
+    os.remove(tree)
+    local out, ok = run("make -s rock ROCK_TREE=" .. tree .. " LUA=" .. lua_version)
+    assert(ok, out)
+  end)
+
+  teardown(function() run("rm -rf " .. tree) end)
+
+  it("installs every Lua module of the checkout", function()
+    assert.equal(lua_files("lua/modelslab"), lua_files(tree .. "/share/lua/" .. lua_version .. "/modelslab"))
+  end)
+
+  it("installs the simulator command", function()
+    local out = run(tree .. "/bin/modelslab-simulator --help")
+    assert.matches("modelslab%-simulator", out)
+  end)
+
+  it("gives a module that a process outside the checkout can load and use", function()
+    local script = [[
+      local modelslab = require "modelslab"
+      local core_file = package.searchpath("modelslab.core", package.cpath)
+      local doc = assert(modelslab.decode_status('{"execution":{"id":7,"status":"running"}}'))
+      print(core_file, package.searchpath("modelslab", package.path), doc.execution.status, modelslab.VERSION)
+    ]]
+    local cmd = string.format("cd / && LUA_PATH='%s/share/lua/%s/?.lua;%s/share/lua/%s/?/init.lua;;' " ..
+      "LUA_CPATH='%s/lib/lua/%s/?.so;;' lua%s -e %q", tree, lua_version, tree, lua_version, tree, lua_version,
+      lua_version, script)
+    local out, ok = run(cmd)
+    assert(ok, out)
+    local core_file, module_file, status = out:match("^(%S+)\t(%S+)\t(%S+)\t")
+    assert.equal(tree .. "/lib/lua/" .. lua_version .. "/modelslab/core.so", core_file)
+    assert.equal(tree .. "/share/lua/" .. lua_version .. "/modelslab/init.lua", module_file)
+    assert.equal("running", status)
+  end)
+end)

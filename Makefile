@@ -29,7 +29,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CURL_INCDIR := $(firstword $(wildcard /usr/include/$(MULTIARCH)/curl/curl.h /usr/include/curl/curl.h))
 ROCK_TREE ?= $(CURDIR)/build/rocks
 
-.PHONY: all deps test demo clean lint rock
+.PHONY: all deps test demo clean lint rock bench memcheck
 
 all: $(CORE)
 
@@ -53,6 +53,16 @@ demo: deps $(CORE)
 rock:
 	luarocks --lua-version=$(if $(filter luajit,$(LUA)),5.1,$(LUA)) make --tree=$(ROCK_TREE) \
 		--deps-mode=none modelslab-scm-1.rockspec CURL_INCDIR=$(patsubst %/curl/curl.h,%,$(CURL_INCDIR))
+
+# Benchmarks are never part of `make test`; see bench/run.sh.
+bench: deps $(CORE)
+	@LUA_BIN=$(LUA_BIN) sh bench/run.sh $(COUNT) $(ROUNDS)
+
+# The specs under valgrind: any leak or memory error in the process fails.
+memcheck: deps $(CORE)
+	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \
+		$(LUA_BIN) /usr/bin/busted -o utfTerminal
 
 lint:
 	luacheck -q lua bin spec examples

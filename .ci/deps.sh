@@ -3,7 +3,7 @@
 # installs what is missing, otherwise it names what is missing and fails.
 set -e
 packages="gcc make pkg-config libcurl4-openssl-dev lua5.4 liblua5.4-dev lua-cjson lua-socket
-lua-busted lua-check luarocks ca-certificates"
+lua-busted lua-check luarocks ca-certificates valgrind nginx-light"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

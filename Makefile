@@ -29,7 +29,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CURL_INCDIR := $(firstword $(wildcard /usr/include/$(MULTIARCH)/curl/curl.h /usr/include/curl/curl.h))
 ROCK_TREE ?= $(CURDIR)/build/rocks
 
-.PHONY: all deps test demo clean lint rock bench memcheck
+.PHONY: all deps test test-all demo clean lint rock bench memcheck
 
 all: $(CORE)
 
@@ -44,6 +44,10 @@ deps:
 
 test: deps $(CORE)
 	@sh spec/run.sh $(LUA_BIN)
+
+# Every Lua we claim, one after another.
+test-all: deps
+	@for v in 5.1 5.2 5.3 5.4 luajit; do $(MAKE) -s LUA=$$v test || exit 1; done
 
 demo: deps $(CORE)
 	@$(LUA_BIN) examples/demo.lua
@@ -69,3 +73,6 @@ lint:
 
 clean:
 	rm -rf build
+
+# More targets, one file per area (cli, fuzz, ...).
+-include mk/*.mk

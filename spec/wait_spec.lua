@@ -236,6 +236,21 @@ describe("client:wait", function()
       assert.equal("status", events[#events])
     end)
 
+    local SLOW = "5a1e0b4c-2d3f-4e5a-9b6c-7d8e9f0a1b2c"
+
+    it("retries the 404 of an execution it just started, within not_found_grace", function()
+      local statuses = {}
+      local final = assert(client:run_and_wait(SLOW, {}, { interval = 0.05, max_interval = 0.2, timeout = 10,
+        on_update = function(doc) statuses[#statuses + 1] = doc.execution.status end }))
+      assert.equal("completed", final.execution.status)
+      assert.is_true(sim:stats().by_route.status > #statuses, "some polls were answered 404")
+    end)
+
+    it("ends on that 404 once not_found_grace is over", function()
+      local _, err = client:run_and_wait(SLOW, {}, { interval = 0.05, not_found_grace = 0 })
+      assert.same({ "http", 404, 1 }, { err.kind, err.status, err.attempts })
+    end)
+
     it("run_and_wait returns the run's error", function()
       local _, err = client:run_and_wait(WF, { seed = 1 }, fast)
       assert.same({ "http", 422 }, { err.kind, err.status })

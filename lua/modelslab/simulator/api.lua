@@ -234,6 +234,7 @@ function Api:find(wid, eid, now)
   local e = self.execs[tonumber(eid:match("^%d+$") or "")]
   if not e or e.workflow ~= wid then return nil end
   if not e.t0 then e.t0 = now end  -- a pre-existing execution starts when first named
+  if e.created and now < e.t0 + self.sc.by_id[wid].appear_after then return nil end
   return e
 end
 
@@ -284,7 +285,7 @@ function routes.run(self, req, wid, _, _, now)
   if next(errors) then return err(422, "Validation failed", { errors = errors }) end
   local id = self.next_id
   self.next_id = id + 1
-  self.execs[id] = { id = id, workflow = w.id, t0 = now, responses = {}, next_fault = 1,
+  self.execs[id] = { id = id, workflow = w.id, t0 = now, created = true, responses = {}, next_fault = 1,
     timeline = scenario.merge_timeline(w, {}) }
   self.calls[w.id] = (self.calls[w.id] or 0) + 1
   self.last_called[w.id] = now

@@ -14,6 +14,8 @@
 --         name = "...", description = "...", webhook_url = nil,
 --         created_at = "2024-01-15T10:00:00Z",       -- shown by the list route
 --         rate_limit = 10,        -- runs (and polls, see above) per window per key
+--         appear_after = 0,       -- seconds a new run's status and cancel answer 404
+--                                 -- (the API can take a moment to show new executions)
 --         parameters = { { key = "prompt", type = "string", required = true,
 --                          node_id = "1", node_name = "Text to Image" } },
 --         -- the timeline of every execution of this workflow:
@@ -48,7 +50,7 @@ local M = {}
 
 local WORKFLOW_FIELDS = {
   id = true, name = true, description = true, webhook_url = true, created_at = true,
-  rate_limit = true, parameters = true,
+  rate_limit = true, parameters = true, appear_after = true,
 }
 -- The fields that shape one execution's timeline; executions may override them.
 local TIMELINE_FIELDS = {
@@ -156,6 +158,7 @@ local function normalize_workflow(where, w)
     check_type(where .. "." .. f, w[f], "string", true)
   end
   if w.rate_limit ~= nil then check_number(where .. ".rate_limit", w.rate_limit, 1, true) end
+  if w.appear_after ~= nil then check_number(where .. ".appear_after", w.appear_after, 0) end
   for i, p in ipairs(check_list(where .. ".parameters", w.parameters, true)) do
     local pw = where .. ".parameters[" .. i .. "]"
     check_type(pw, p, "table")
@@ -168,6 +171,7 @@ local function normalize_workflow(where, w)
     id = w.id, name = w.name or w.id, description = w.description or "",
     webhook_url = w.webhook_url, created_at = w.created_at or "2024-01-15T10:00:00Z",
     rate_limit = math.floor(w.rate_limit or 10), parameters = w.parameters or {},
+    appear_after = w.appear_after or 0,
     pending = w.pending or 0, steps = w.steps or {}, outcome = w.outcome or "completed",
     fail_at = w.fail_at, error = w.error, outputs = w.outputs or 1,
     proxy_links_object = w.proxy_links_object or false,

@@ -29,7 +29,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CURL_INCDIR := $(firstword $(wildcard /usr/include/$(MULTIARCH)/curl/curl.h /usr/include/curl/curl.h))
 ROCK_TREE ?= $(CURDIR)/build/rocks
 
-.PHONY: all deps test test-all demo clean lint rock bench memcheck
+.PHONY: all deps test test-all demo clean lint rock bench bench-wait memcheck
 
 all: $(CORE)
 
@@ -67,6 +67,10 @@ memcheck: deps $(CORE)
 	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \
 		$(LUA_BIN) /usr/bin/busted -o utfTerminal
+
+# Status requests spent following a simulated three-minute execution.
+bench-wait: deps $(CORE)
+	@$(LUA_BIN) bench/wait_requests.lua
 
 lint:
 	luacheck -q lua bin spec examples

@@ -93,7 +93,8 @@ Api.__index = Api
 -- @param sc the scenario (from scenario.validate)
 -- @param url the server's own "http://host:port", for URLs in bodies
 function M.new(sc, url)
-  local self = setmetatable({ sc = sc, url = url, base = url .. "/api/v1/workflows" }, Api)
+  local self = setmetatable({ sc = sc, url = url, base = url .. "/api/v1/workflows",
+    t_start = socket.gettime() }, Api)
   self:reset()
   return self
 end
@@ -109,6 +110,13 @@ function Api:reset()
     top = math.max(top, e.id)
   end
   self.next_id = top + 1
+end
+
+-- Scenario time: real time, sped up `speed` times from the start (a
+-- three-minute execution can be followed in three seconds).
+function Api:now()
+  local t = socket.gettime()
+  return self.t_start + (t - self.t_start) * self.sc.speed
 end
 
 function Api:on_connection()
@@ -306,8 +314,8 @@ function routes.status(self, req, wid, eid, sleep, now)
   end
   if not res then
     local retry = self.sc.rate_limit_polls and self:rate_limited(req.headers.key,
-      self.sc.by_id[wid], socket.gettime())
-    res = retry and too_many(retry) or json(200, self:document(e, socket.gettime()))
+      self.sc.by_id[wid], self:now())
+    res = retry and too_many(retry) or json(200, self:document(e, self:now()))
   end
   if f and res.headers then  -- transport-level misbehaviour applies to either answer
     if f.header_retry_after then res.headers["Retry-After"] = f.header_retry_after end
@@ -379,7 +387,7 @@ function Api:handle(req, sleep)
   stats.last_key_ok = key == self.sc.key
   if not key or key == "" then return err(401, "API key required") end
   if key ~= self.sc.key then return err(401, "Invalid API key") end
-  return routes[route](self, req, wid, eid, sleep, socket.gettime())
+  return routes[route](self, req, wid, eid, sleep, self:now())
 end
 
 return M

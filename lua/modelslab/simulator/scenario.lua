@@ -8,6 +8,8 @@
 --     fractional_times = false,   -- true: timestamps carry milliseconds (...:00.250Z)
 --     rate_limit_polls = false,   -- true: status polls count against rate_limit too
 --     rate_window = 60,           -- seconds of the sliding rate-limit window
+--     speed = 1,                  -- scenario seconds per real second (timelines,
+--                                 -- rate windows); 60 runs a 3-minute execution in 3 s
 --     idle_timeout = 60,          -- seconds an idle keep-alive connection is kept
 --     workflows = {
 --       { id = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42",  -- required, a string
@@ -58,7 +60,7 @@ local TIMELINE_FIELDS = {
   outputs = true, proxy_links_object = true,
 }
 local TOP_FIELDS = {
-  key = true, fractional_times = true, rate_limit_polls = true, rate_window = true,
+  key = true, fractional_times = true, rate_limit_polls = true, rate_window = true, speed = true,
   idle_timeout = true, workflows = true, executions = true,
 }
 local FAULT_FIELDS = {
@@ -201,11 +203,13 @@ function M.validate(t, source)
   if t.key == "" then fail(where .. ".key", "must not be empty") end
   check_type(where .. ".fractional_times", t.fractional_times, "boolean", true)
   check_type(where .. ".rate_limit_polls", t.rate_limit_polls, "boolean", true)
+  if t.speed ~= nil then check_number(where .. ".speed", t.speed, 0.001) end
   if t.rate_window ~= nil then check_number(where .. ".rate_window", t.rate_window, 0.001) end
   if t.idle_timeout ~= nil then check_number(where .. ".idle_timeout", t.idle_timeout, 0.001) end
   local sc = {
     key = t.key or "sim-key", fractional_times = t.fractional_times or false,
     rate_limit_polls = t.rate_limit_polls or false, rate_window = t.rate_window or 60,
+    speed = t.speed or 1,
     idle_timeout = t.idle_timeout or 60, workflows = {}, by_id = {}, executions = {},
   }
   local wfs = check_list(where .. ".workflows", t.workflows)

@@ -72,6 +72,7 @@ int luaopen_modelslab_core(lua_State *L)
         mlab_curl_ready = 1;
     }
     mlab_handle_register(L);
+    mlab_poller_register(L);
     lua_newtable(L);
     mlab_setfuncs(L, funcs);
     mlab_json_register(L);

@@ -36,6 +36,7 @@ build = {
     ["modelslab.client"] = "lua/modelslab/client.lua",
     ["modelslab.document"] = "lua/modelslab/document.lua",
     ["modelslab.errors"] = "lua/modelslab/errors.lua",
+    ["modelslab.follow"] = "lua/modelslab/follow.lua",
     ["modelslab.response"] = "lua/modelslab/response.lua",
     ["modelslab.steps"] = "lua/modelslab/steps.lua",
     ["modelslab.time"] = "lua/modelslab/time.lua",

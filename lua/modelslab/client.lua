@@ -7,6 +7,9 @@ local response = require "modelslab.response"
 local document = require "modelslab.document"
 local errors = require "modelslab.errors"
 local wait = require "modelslab.wait"
+local poller = require "modelslab.poller"
+local tracker = require "modelslab.tracker"
+local openresty = require "modelslab.openresty"
 
 local client = {}
 
@@ -58,6 +61,8 @@ client.VERSION = VERSION
 -- @local
 function Client:_request(method, path, body)
   if not self._handle:is_open() then error("modelslab: the client is closed", 3) end
+  local phase = openresty.phase()
+  if phase then return openresty.request(self, phase, method, path, body) end
   -- The core answers (status, body, retry_after) or (nil, code, message, status).
   local status, a, b, c = self._handle:request(method, self.base_url .. path, body)
   if not status then return nil, response.failure(a, b, c) end
@@ -158,6 +163,35 @@ end
 Client.wait = wait.wait
 Client.run_and_wait = wait.run_and_wait
 
+--- Makes a poller: many status fetches at once, never blocking.
+-- @tparam[opt] table opts `max_transfers` (default 16): transfers at once
+-- @treturn modelslab.poller the poller
+function Client:poller(opts)
+  return poller.new(self, opts)
+end
+
+--- Makes a tracker: follows many executions on one schedule, never blocking.
+-- @tparam[opt] table opts the options of `wait`, plus `max_transfers`
+-- @treturn modelslab.tracker the tracker
+function Client:tracker(opts)
+  return tracker.new(self, opts)
+end
+
+--- Waits for many executions at once; blocks until all are done.
+-- @tparam table list a sequence of `{workflow_id, execution_id}` pairs
+-- @tparam[opt] table opts the options of `wait`
+-- @treturn table a sequence, in the order of list, of `{doc=, err=}`
+function Client:wait_all(list, opts)
+  return tracker.wait_all(self, list, opts)
+end
+
+-- The poller this client's own requests use inside nginx, made on first use
+-- (in the worker, never in the master that forked it).
+function Client:_shared_poller()
+  if not self._poller then self._poller = poller.new(self) end
+  return self._poller
+end
+
 -- Which executions this client started, and when (core clock), so a wait can
 -- forgive the 404 of an execution that has not appeared yet. Bounded: the
 -- table is dropped wholesale past 256 entries.
@@ -192,6 +226,7 @@ end
 --- Closes the connection. Idempotent; also runs on garbage collection and,
 -- on Lua 5.4, when a `<close>` variable goes out of scope.
 function Client:close()
+  if self._poller then self._poller:close() end
   self._handle:close()
 end
 

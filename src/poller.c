@@ -4,6 +4,7 @@
  * names transfers by an integer id and keeps the queue beyond the slots. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "modelslab.h"
@@ -76,9 +77,6 @@ static int mlab_poller_start(lua_State *L)
         const char *failed = s->curl ? mlab_config_apply(&p->config, s->curl) : "curl_easy_init";
         if (failed == NULL)
             failed = mlab_sink_attach(&s->sink, s->curl);
-        /* Wait for an HTTP/2 connection to multiplex on rather than open another. */
-        if (failed == NULL && curl_easy_setopt(s->curl, CURLOPT_PIPEWAIT, 1L) != CURLE_OK)
-            failed = "CURLOPT_PIPEWAIT";
         if (failed != NULL) {
             if (s->curl)
                 curl_easy_cleanup(s->curl);
@@ -88,6 +86,13 @@ static int mlab_poller_start(lua_State *L)
     }
     mlab_sink_reset(&s->sink, p->config.max_body);
     const char *failed = mlab_set_request(L, s->curl, &p->config, 3);
+    /* Over https, wait for a connection that may turn out to be HTTP/2 (ALPN,
+     * known after its handshake) and multiplex on it rather than open another.
+     * Over plain http that would queue behind the first response, so no. */
+    const char *url = lua_tostring(L, 4);
+    long https = strncasecmp(url, "https:", 6) == 0;
+    if (failed == NULL && curl_easy_setopt(s->curl, CURLOPT_PIPEWAIT, https) != CURLE_OK)
+        failed = "CURLOPT_PIPEWAIT";
     if (failed != NULL)
         return luaL_error(L, "modelslab: libcurl refused %s", failed);
     if (curl_multi_add_handle(p->multi, s->curl) != CURLM_OK)

@@ -1,0 +1,56 @@
+-- Starts Debian's nginx from a template in a temporary prefix on a free
+-- loopback port, and stops it. Used by the OpenResty spec.
+local socket = require "socket"
+
+local nginx = {}
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("*a")
+  local ok, _, code = p:close()
+  return out, ok == true or code == 0
+end
+nginx.sh = sh
+
+local function free_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return port
+end
+
+--- Fills @NAME@ placeholders of template with vars (PREFIX and PORT are added)
+-- and starts nginx; returns { url, prefix, port, stop, error_log }.
+function nginx.start(template, vars)
+  local prefix = os.tmpname()
+  os.remove(prefix)
+  assert(sh("mkdir -p " .. prefix .. " && chmod 755 " .. prefix))
+  vars.PREFIX, vars.PORT = prefix, free_port()
+  local text = assert(io.open(template)):read("*a")
+  text = text:gsub("@(%u[%u_]*)@", function(name) return tostring(assert(vars[name], name)) end)
+  local f = assert(io.open(prefix .. "/nginx.conf", "w"))
+  f:write(text)
+  f:close()
+  local out, ok = sh("nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix .. "/error.log")
+  assert(ok, "nginx did not start: " .. out)
+  local self = { url = "http://127.0.0.1:" .. vars.PORT, prefix = prefix, port = vars.PORT }
+  function self.error_log()
+    local log = io.open(prefix .. "/error.log")
+    local content = log and log:read("*a") or ""
+    if log then log:close() end
+    return content
+  end
+  function self.stop()
+    sh("kill $(cat " .. prefix .. "/nginx.pid) 2>/dev/null; sleep 0.2; rm -rf " .. prefix)
+  end
+  -- Wait until it answers.
+  for _ = 1, 100 do
+    local c = socket.connect("127.0.0.1", vars.PORT)
+    if c then c:close() return self end
+    socket.sleep(0.05)
+  end
+  self.stop()
+  error("nginx did not listen on port " .. vars.PORT)
+end
+
+return nginx

@@ -29,7 +29,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CURL_INCDIR := $(firstword $(wildcard /usr/include/$(MULTIARCH)/curl/curl.h /usr/include/curl/curl.h))
 ROCK_TREE ?= $(CURDIR)/build/rocks
 
-.PHONY: all deps test demo clean lint rock bench bench-wait memcheck
+.PHONY: all deps test demo clean lint rock bench bench-poller bench-wait memcheck
 
 all: $(CORE)
 
@@ -68,6 +68,10 @@ memcheck: deps $(CORE)
 	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \
 		$(LUA_BIN) /usr/bin/busted -o utfTerminal
+
+# The poller against sequential client:status, 50 ms per answer.
+bench-poller: deps $(CORE)
+	@LUA_BIN=$(LUA_BIN) sh bench/poller.sh $(COUNT) $(MAX_TRANSFERS)
 
 # Status requests spent following a simulated three-minute execution.
 bench-wait: deps $(CORE)

@@ -65,7 +65,7 @@ bench: deps $(CORE)
 
 # The specs under valgrind: any leak or memory error in the process fails.
 memcheck: deps $(CORE)
-	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+	MODELSLAB_TIME_SCALE=50 valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \
 		$(LUA_BIN) /usr/bin/busted -o utfTerminal
 

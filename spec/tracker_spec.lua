@@ -1,5 +1,6 @@
 local modelslab = require "modelslab"
 local simulator = require "modelslab.simulator"
+local slack = require "spec.support.slack"
 
 local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 local FAST = { interval = 0.05, max_interval = 0.2, timeout = 10 }
@@ -55,7 +56,7 @@ describe("client:tracker", function()
     assert.equal(3, done)
     assert.is_true(frames > 30)
     -- Each answer takes 0.3 s: a blocking update would take that long.
-    assert.is_true(slowest < 0.1, string.format("slowest update took %.1f ms", slowest * 1000))
+    assert.is_true(slowest < slack(0.1), string.format("slowest update took %.1f ms", slowest * 1000))
     t:close()
   end)
 

@@ -81,3 +81,38 @@ describe("inside nginx", function()
     assert.is_nil(server.error_log():find("%[error%]"), server.error_log())
   end)
 end)
+
+describe("examples/nginx.conf", function()
+  local sim, server
+  local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
+
+  setup(function()
+    sim = simulator.start { scenario = "spec/fixtures/scenarios/nginx.lua" }
+    local text = assert(io.open("examples/nginx.conf")):read("*a")
+    text = text:gsub("/opt/modelslab", "@ROOT@"):gsub("127%.0%.0%.1:8080", "127.0.0.1:@PORT@")
+    server = nginx.start(text, { ROOT = ROOT }, { MODELSLAB_API_KEY = sim.key, MODELSLAB_BASE_URL = sim.base_url })
+  end)
+
+  teardown(function()
+    if server then server.stop() end
+    if sim then sim:stop() end
+  end)
+
+  it("runs a workflow to the end from a POST", function()
+    local out = nginx.sh("curl -s -m 30 -d '{\"prompt\":\"a fox\"}' " .. server.url .. "/generate/" .. WF)
+    local body = require("cjson").decode(out)
+    assert.equal("completed", body.status)
+    assert.matches("^http://127%.0%.0%.1:%d+/generated/", body.output.output[1])
+  end)
+
+  it("reports one execution's status", function()
+    local body = require("cjson").decode((get(server.url .. "/status/" .. WF .. "/3")))
+    assert.equal("pending", body.status)
+  end)
+
+  it("turns an API error into a JSON error with its HTTP status", function()
+    local body, code = get(server.url .. "/status/" .. WF .. "/999")
+    assert.equal(404, code)
+    assert.equal("Execution not found", require("cjson").decode(body).error)
+  end)
+end)

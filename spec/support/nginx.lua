@@ -19,19 +19,24 @@ local function free_port()
   return port
 end
 
---- Fills @NAME@ placeholders of template with vars (PREFIX and PORT are added)
--- and starts nginx; returns { url, prefix, port, stop, error_log }.
-function nginx.start(template, vars)
+--- Fills @NAME@ placeholders of template (a file, or the text itself when
+-- it has a newline) with vars (PREFIX and PORT are added) and starts nginx
+-- with env (a table of environment variables); returns { url, prefix, port,
+-- stop, error_log }.
+function nginx.start(template, vars, env)
   local prefix = os.tmpname()
   os.remove(prefix)
   assert(sh("mkdir -p " .. prefix .. " && chmod 755 " .. prefix))
   vars.PREFIX, vars.PORT = prefix, free_port()
-  local text = assert(io.open(template)):read("*a")
+  local text = template:find("\n") and template or assert(io.open(template)):read("*a")
   text = text:gsub("@(%u[%u_]*)@", function(name) return tostring(assert(vars[name], name)) end)
   local f = assert(io.open(prefix .. "/nginx.conf", "w"))
   f:write(text)
   f:close()
-  local out, ok = sh("nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix .. "/error.log")
+  local assignments = ""
+  for k, v in pairs(env or {}) do assignments = assignments .. k .. "='" .. v .. "' " end
+  local out, ok = sh(assignments .. "nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix ..
+    "/error.log -g 'pid " .. prefix .. "/nginx.pid;'")
   assert(ok, "nginx did not start: " .. out)
   local self = { url = "http://127.0.0.1:" .. vars.PORT, prefix = prefix, port = vars.PORT }
   function self.error_log()

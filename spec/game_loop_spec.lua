@@ -12,11 +12,9 @@ describe("examples/game_loop.lua", function()
     -- The same interpreter as the specs, with the checkout's modules.
     local lua = rawget(_G, "jit") and "luajit" or "lua" .. _VERSION:match("%d+%.%d+")
     local cmd = string.format("LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/%s/?.so;;' " ..
-      "%s examples/game_loop.lua %s %s 3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42 1 2 5 6 2>&1",
+      "%s examples/game_loop.lua %s %s 3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42 1 2 5 6",
       lua, lua, sim.base_url, sim.key)
-    local p = assert(io.popen(cmd))
-    local out = p:read("*a")
-    p:close()
+    local out = require("spec.support.shell").run(cmd)
     assert.matches("execution 1: completed %(2/2 steps%)", out)
     assert.matches("execution 2: failed", out)
     assert.matches("execution 5: completed", out)

@@ -1,11 +1,6 @@
 -- Packaging, tested with the real luarocks: the rock installs into a fresh
 -- tree, and a separate Lua process that cannot see the checkout loads it.
-local function run(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("*a")
-  local ok, _, code = p:close()
-  return out, ok == true or code == 0
-end
+local run = require("spec.support.shell").run
 
 local function lua_files(dir)
   local out = run("cd " .. dir .. " && find . -name '*.lua' | sort")

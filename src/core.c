@@ -54,6 +54,24 @@ static int mlab_wall(lua_State *L)
     return 1;
 }
 
+void mlab_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
+                   lua_CFunction close, lua_CFunction tostring)
+{
+    luaL_newmetatable(L, name);
+    lua_newtable(L);
+    mlab_setfuncs(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushstring(L, name); /* hides the metatable from getmetatable */
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
+
 __attribute__((visibility("default"))) int luaopen_modelslab_core(lua_State *L);
 
 int luaopen_modelslab_core(lua_State *L)

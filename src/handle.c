@@ -122,17 +122,5 @@ void mlab_handle_register(lua_State *L)
         { "is_open", mlab_handle_is_open },
         { NULL, NULL },
     };
-    luaL_newmetatable(L, MLAB_HANDLE_MT);
-    lua_newtable(L);
-    mlab_setfuncs(L, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, mlab_handle_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, mlab_handle_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, mlab_handle_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushliteral(L, "modelslab.core.handle");
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    mlab_new_type(L, MLAB_HANDLE_MT, methods, mlab_handle_close, mlab_handle_tostring);
 }

@@ -46,6 +46,10 @@ void mlab_sink_free(mlab_sink *s);
 const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int method_i);
 int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc);
 
+/* core.c: registers a userdata type; close serves close(), __gc and __close. */
+void mlab_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
+                   lua_CFunction close, lua_CFunction tostring);
+
 /* handle.c and poller.c: the userdata types. */
 void mlab_handle_register(lua_State *L);
 int mlab_handle_new(lua_State *L);

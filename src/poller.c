@@ -228,15 +228,5 @@ void mlab_poller_register(lua_State *L)
         { "close", mlab_poller_close },
         { NULL, NULL },
     };
-    luaL_newmetatable(L, MLAB_POLLER_MT);
-    lua_newtable(L);
-    mlab_setfuncs(L, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, mlab_poller_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, mlab_poller_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushliteral(L, "modelslab.core.poller");
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    mlab_new_type(L, MLAB_POLLER_MT, methods, mlab_poller_close, mlab_poller_tostring);
 }

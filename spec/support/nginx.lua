@@ -4,12 +4,7 @@ local socket = require "socket"
 
 local nginx = {}
 
-local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("*a")
-  local ok, _, code = p:close()
-  return out, ok == true or code == 0
-end
+local sh = require("spec.support.shell").run
 nginx.sh = sh
 
 local function free_port()

@@ -9,7 +9,8 @@ describe("a client used across fork()", function()
 
   setup(function()
     exe = os.tmpname()
-    local out, ok = shell.run("make -s LUA=5.4 && cc -o " .. exe .. " spec/support/fork_check.c $(pkg-config --cflags --libs lua5.4)")
+    local out, ok = shell.run("make -s LUA=5.4 && cc -o " .. exe ..
+      " spec/support/fork_check.c $(pkg-config --cflags --libs lua5.4)")
     assert(ok, out)
     sim = simulator.start { scenario = "spec/fixtures/scenarios/tracker.lua" }
   end)

@@ -61,7 +61,7 @@ rock:
 
 # Benchmarks are never part of `make test`; see bench/run.sh.
 bench: deps $(CORE)
-	@LUA_BIN=$(LUA_BIN) sh bench/run.sh $(COUNT) $(ROUNDS)
+	@sh bench/compare.sh $(COUNT)
 
 # The specs under valgrind: any leak or memory error in the process fails.
 memcheck: deps $(CORE)

@@ -94,6 +94,7 @@ int luaopen_modelslab_core(lua_State *L)
     lua_newtable(L);
     mlab_setfuncs(L, funcs);
     mlab_json_register(L);
+    mlab_document_register(L);
     lua_pushliteral(L, MLAB_CORE_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushstring(L, curl_version_info(CURLVERSION_NOW)->version);

@@ -56,6 +56,9 @@ int mlab_handle_new(lua_State *L);
 void mlab_poller_register(lua_State *L);
 int mlab_poller_new(lua_State *L, const mlab_config *c, int max_transfers);
 
+/* document.c: core.check_status, the status document's validation. */
+void mlab_document_register(lua_State *L);
+
 /* json.c: the private lua-cjson instance. */
 void mlab_json_register(lua_State *L);
 

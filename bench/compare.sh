@@ -26,6 +26,8 @@ lua54 bench/status_loop.lua "client:status Lua 5.4, https keep-alive" "$tls_base
 lua54 bench/luasocket_loop.lua "LuaSocket + LuaSec + cjson, https" "$tls_base$status" "$few" "$ca" >> "$out"
 lua54 bench/status_loop.lua "client:status Lua 5.4, https new connection each" "$tls_new_base/api/v1" "$few" "$ca" \
     >> "$out"
+lua54 bench/tls_default.lua "client:status, new TLS connection, built-in CA bundle (fails verify)" \
+    "$tls_new_base/api/v1" "$few" >> "$out"
 "$prefix/status_loop" "plain C, https new connection each" "$tls_new_base$status" "$few" "$ca" >> "$out"
 lua54 bench/decode_loop.lua $((n * 5)) >> "$out"
 lua54 bench/poller.lua "$base/slow/api/v1" 1000 100 >> "$out"

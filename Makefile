@@ -78,7 +78,7 @@ bench-wait: deps $(CORE)
 	@$(LUA_BIN) bench/wait_requests.lua
 
 lint:
-	luacheck -q lua bin spec examples
+	luacheck -q lua bin/* spec examples
 
 clean:
 	rm -rf build

@@ -22,7 +22,7 @@ for lua_bin in "$@"; do
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
-if luacheck -q lua bin spec examples; then
+if luacheck -q lua bin/* spec examples; then
     passed=$((passed + 1)); echo "luacheck: clean"
 else
     failed=$((failed + 1)); echo "luacheck: warnings above"

@@ -7,6 +7,7 @@
 -- connections (accepted), by_route (list, workflow, run, status, cancel,
 -- other), last_key_ok and last_request (method, path, headers without the
 -- key, body). Runs count against the rate limit before validation.
+-- @module modelslab.simulator.api
 
 local cjson = require("cjson")
 local socket = require("socket")

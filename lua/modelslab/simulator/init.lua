@@ -9,6 +9,7 @@
 --
 -- A separate process, not a coroutine in the test: the client under test
 -- blocks in C (libcurl), so the server must run on its own.
+-- @module modelslab.simulator
 
 local scenario = require("modelslab.simulator.scenario")
 

@@ -47,6 +47,7 @@
 -- truncate (send only this many body bytes of a full Content-Length, then close).
 -- In a fault body write JSON null as require("cjson").null; an empty table
 -- under steps, workflows, parameters or proxy_links is written as [].
+-- @module modelslab.simulator.scenario
 
 local M = {}
 

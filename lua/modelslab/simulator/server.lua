@@ -9,6 +9,7 @@
 -- misbehave on purpose, close = true (drop the connection unanswered),
 -- hang = true (never answer), no_length = true (no Content-Length, close after
 -- the body) or truncate = N (full Content-Length, only N body bytes, close).
+-- @module modelslab.simulator.server
 
 local socket = require("socket")
 

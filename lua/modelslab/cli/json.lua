@@ -1,0 +1,82 @@
+--- A small JSON writer for the command's JSON output.
+-- Keys are sorted so lines are stable to read and diff, and the lists the API
+-- documents (steps, output URLs, parameters, workflows) stay arrays when
+-- empty, which lua-cjson 2.1 cannot express.
+-- @module modelslab.cli.json
+
+local json = {}
+
+--- Stands for JSON `null` in a table to encode (a nil key would vanish).
+json.null = setmetatable({}, { __tostring = function() return "null" end })
+
+local ARRAY_KEYS = {
+  steps = true, output = true, proxy_links = true, parameters = true, workflows = true,
+}
+
+local ESCAPES = {
+  ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
+  ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+}
+
+local function escape(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    return ESCAPES[c] or string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function number(v)
+  if v ~= v or v == math.huge or v == -math.huge then return "null" end
+  if v == math.floor(v) and math.abs(v) < 2 ^ 53 then return string.format("%.0f", v) end
+  return string.format("%.14g", v)
+end
+
+-- A table is an array when its keys are exactly 1..n (n > 0).
+local function is_array(t)
+  local n = #t
+  if n == 0 then return false end
+  local count = 0
+  for _ in pairs(t) do count = count + 1 end
+  return count == n
+end
+
+local encode
+
+local function object(t, depth)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  local out = {}
+  for i, k in ipairs(keys) do
+    local v = t[k]
+    if v == nil then v = t[tonumber(k)] end
+    out[i] = escape(k) .. ":" .. encode(v, depth + 1, k)
+  end
+  return "{" .. table.concat(out, ",") .. "}"
+end
+
+encode = function(v, depth, key)
+  local kind = type(v)
+  if v == nil or v == json.null then return "null" end
+  if kind == "boolean" then return tostring(v) end
+  if kind == "number" then return number(v) end
+  if kind == "string" then return escape(v) end
+  if kind ~= "table" then return escape(tostring(v)) end
+  if depth > 32 then error("modelslab.cli.json: nested too deep", 0) end
+  if is_array(v) or (next(v) == nil and ARRAY_KEYS[key]) then
+    local out = {}
+    for i = 1, #v do out[i] = encode(v[i], depth + 1) end
+    return "[" .. table.concat(out, ",") .. "]"
+  end
+  return object(v, depth)
+end
+
+--- Encodes a value as one line of JSON.
+-- @param v a string, number, boolean, nil, `json.null` or a table of those
+-- @treturn string the JSON text, without a newline
+-- @raise when tables nest deeper than 32 levels
+-- @usage print(json.encode { type = "status", from = json.null, to = "running" })
+function json.encode(v)
+  return encode(v, 0)
+end
+
+return json

@@ -1,0 +1,141 @@
+--- What the terminal can do, found out once at startup, and the few escape
+-- sequences the live view needs. Pure Lua has no isatty: one `test -t 1`
+-- fork answers it, which is cheap for a command that then runs for seconds.
+-- @module modelslab.cli.term
+
+local term = {}
+
+local ESC = "\27["
+
+--- Escape sequences (ANSI/VT100, understood by every terminal emulator in use).
+term.HIDE_CURSOR = ESC .. "?25l"
+term.SHOW_CURSOR = ESC .. "?25h"
+term.RESET = ESC .. "0m"
+term.CLEAR_LINE = ESC .. "2K"
+term.CLEAR_BELOW = ESC .. "J"
+
+local COLORS = {
+  red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36",
+  bold = "1", dim = "2",
+}
+
+-- os.execute answers true (5.2+) or 0 (5.1, LuaJIT) on success.
+local function succeeds(command)
+  local r = os.execute(command)
+  return r == true or r == 0
+end
+
+local function read_command(command)
+  local p = io.popen(command, "r")
+  if not p then return nil end
+  local text = p:read("*a")
+  p:close()
+  return text
+end
+
+--- Columns of the terminal: `$COLUMNS`, else `tput cols`, else 80.
+-- `tput` asks the terminal on stderr when its stdout is our pipe.
+-- @tparam function getenv like `os.getenv`
+-- @treturn number the width, at least 20
+function term.width(getenv)
+  local n = tonumber(getenv("COLUMNS") or "")
+  if not n then n = tonumber((read_command("tput cols 2>/dev/null") or ""):match("%d+")) end
+  if not n or n < 20 then n = n and 20 or 80 end
+  return n
+end
+
+local function utf8_locale(getenv)
+  for _, name in ipairs { "LC_ALL", "LC_CTYPE", "LANG" } do
+    local v = getenv(name)
+    if v and v ~= "" then return v:lower():find("utf%-?8") ~= nil end
+  end
+  return false
+end
+
+--- Detects what stdout is and what it can show.
+-- @tparam[opt] table opts `no_color` (the `--no-color` flag), `getenv`
+--   (default `os.getenv`), `isatty` (a boolean, to skip the fork)
+-- @treturn table `tty`, `live` (redraw in place: a tty and a TERM other than
+--   dumb), `color` (live, no `--no-color`, `NO_COLOR` unset or empty),
+--   `unicode` (a UTF-8 locale), `width`
+function term.detect(opts)
+  opts = opts or {}
+  local getenv = opts.getenv or os.getenv
+  local tty = opts.isatty
+  if tty == nil then tty = succeeds("test -t 1") end
+  local name = getenv("TERM") or ""
+  local live = tty and name ~= "" and name ~= "dumb"
+  local no_color = getenv("NO_COLOR")
+  return {
+    tty = tty,
+    live = live,
+    color = live and not opts.no_color and (no_color == nil or no_color == ""),
+    unicode = utf8_locale(getenv),
+    width = tty and term.width(getenv) or 80,
+  }
+end
+
+--- Wraps text in a colour when colour is on.
+-- @tparam table t the table from `detect`
+-- @tparam string name red, green, yellow, blue, magenta, cyan, bold or dim
+-- @tparam string text the text
+-- @treturn string the text, coloured or not
+function term.paint(t, name, text)
+  if not t.color or not COLORS[name] or text == "" then return text end
+  return ESC .. COLORS[name] .. "m" .. text .. term.RESET
+end
+
+--- Moves the cursor up n lines, to column 1.
+-- @tparam number n lines (0: just back to column 1)
+-- @treturn string the escape sequence
+function term.up(n)
+  if n <= 0 then return "\r" end
+  return "\r" .. ESC .. n .. "A"
+end
+
+--- Replaces control characters (escape sequences included) with "?", so
+-- text from the server cannot move the cursor or recolour the terminal.
+-- @tparam any s the text (other values go through `tostring`)
+-- @treturn string the cleaned text
+function term.clean(s)
+  return (tostring(s):gsub("%c", "?"))
+end
+
+--- Display width of a UTF-8 string (one column per code point).
+-- @tparam string s the text, without escape sequences
+-- @treturn number columns
+function term.len(s)
+  local _, n = s:gsub("[^\128-\191]", "")
+  return n
+end
+
+--- Cuts text to at most n columns, ending with an ellipsis when cut.
+-- @tparam string s the text
+-- @tparam number n columns
+-- @tparam[opt] boolean unicode use "…" rather than "..."
+-- @treturn string the text, shortened if needed
+function term.fit(s, n, unicode)
+  if term.len(s) <= n then return s end
+  local dots = unicode and "…" or "..."
+  local keep = n - term.len(dots)
+  if keep < 1 then return (s:sub(1, math.max(n, 0))) end
+  local out, count = {}, 0
+  for ch in s:gmatch("[%z\1-\127\194-\244][\128-\191]*") do
+    count = count + 1
+    if count > keep then break end
+    out[count] = ch
+  end
+  return table.concat(out) .. dots
+end
+
+--- Pads text with spaces to n columns (never cuts).
+-- @tparam string s the text
+-- @tparam number n columns
+-- @treturn string the padded text
+function term.pad(s, n)
+  local len = term.len(s)
+  if len >= n then return s end
+  return s .. string.rep(" ", n - len)
+end
+
+return term

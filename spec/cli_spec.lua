@@ -1,0 +1,480 @@
+-- Specs for the `modelslab` command, run for real against the simulator:
+-- with pipes for the line and JSON outputs, and under a pseudo-terminal
+-- (util-linux `script`) for the live view and Ctrl-C.
+local simulator = require "modelslab.simulator"
+local cjson = require "cjson"
+
+local SCENARIO = "spec/fixtures/scenarios/cli.lua"
+local WF = "cccccccc-0000-4000-8000-000000000003"
+-- The command runs on the interpreter running the specs (make test-all).
+local LUA = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
+local FAST = { "--interval", "0.05", "--max-interval", "0.1" }
+local unpack = table.unpack or unpack
+
+local ESC = "\27["
+local PESC = "\27%["  -- the same, in a pattern
+local HIDE, SHOW = ESC .. "?25l", ESC .. "?25h"
+
+local sim
+
+local function quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+-- "env -u A B=b ... lua bin/modelslab words..." with the spec defaults:
+-- the simulator's key and URL, a UTF-8 xterm, no NO_COLOR.
+local function command(words, env)
+  local vars = {
+    MODELSLAB_API_KEY = sim.key, MODELSLAB_BASE_URL = sim.base_url, TERM = "xterm",
+    LANG = "C.UTF-8", LC_ALL = false, LC_CTYPE = false, NO_COLOR = false, COLUMNS = "100",
+    SHELL = "/bin/sh",
+  }
+  for k, v in pairs(env or {}) do vars[k] = v end
+  local unset, set = {}, {}
+  for k, v in pairs(vars) do
+    if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. quote(v) end
+  end
+  local parts = { LUA, "bin/modelslab" }
+  for _, w in ipairs(words) do parts[#parts + 1] = quote(w) end
+  return "env " .. table.concat(unset, " ") .. " " .. table.concat(set, " ") .. " "
+    .. table.concat(parts, " ")
+end
+
+-- The key must never reach the output, whatever happens.
+local function no_key(res, key)
+  assert.is_nil(res.out:find(key or sim.key, 1, true), "the key is on stdout")
+  assert.is_nil((res.err or ""):find(key or sim.key, 1, true), "the key is on stderr")
+  return res
+end
+
+-- Runs the command with pipes: { out, err, code }.
+local function run(words, env, stdin)
+  local err_file = os.tmpname()
+  local p = assert(io.popen(command(words, env) .. " 2>" .. err_file .. (stdin and (" <" .. stdin) or "")
+    .. '; echo "exit=$?"'))
+  local out = p:read("*a")
+  p:close()
+  local code = tonumber(out:match("exit=(%d+)\n$"))
+  local res = { out = out:gsub("exit=%d+\n$", ""), err = read(err_file), code = code }
+  os.remove(err_file)
+  return no_key(res)
+end
+
+-- Runs the command on a pseudo-terminal: { out (both streams), code }.
+-- opts.interrupt: once this text shows, type Ctrl-C (the terminal turns it
+-- into SIGINT for the command), then wait for the command to end.
+local function tty(words, env, opts)
+  opts = opts or {}
+  local log, out_file = os.tmpname(), os.tmpname()
+  local inner = command(words, env)
+  if opts.stty then inner = "stty " .. opts.stty .. "; exec " .. inner end
+  local feed = "true"
+  if opts.interrupt then
+    feed = "(i=0; while [ $i -lt 100 ] && ! grep -q " .. quote(opts.interrupt) .. " " .. log
+      .. "; do sleep 0.05; i=$((i+1)); done; printf '\\003'; i=0; while [ $i -lt 100 ] && ! grep -q "
+      .. "'interrupted;' " .. log .. "; do sleep 0.05; i=$((i+1)); done)"
+  end
+  local p = assert(io.popen(feed .. " | timeout -s KILL 30 script -qfec " .. quote(inner) .. " " .. log
+    .. " >" .. out_file .. '; echo "exit=$?"'))
+  local status = p:read("*a")
+  p:close()
+  local res = { out = read(out_file), code = tonumber(status:match("exit=(%d+)")) }
+  os.remove(log)
+  os.remove(out_file)
+  return no_key(res)
+end
+
+local function json_lines(text)
+  local list = {}
+  for line in text:gmatch("[^\n]+") do list[#list + 1] = cjson.decode(line) end
+  return list
+end
+
+describe("the modelslab command", function()
+  setup(function() sim = simulator.start { scenario = SCENARIO } end)
+  teardown(function() sim:stop() end)
+  before_each(function() sim:reset() end)
+
+  describe("help and usage", function()
+    it("prints the main help and each command's help with exit 0", function()
+      local res = run { "--help" }
+      assert.equal(0, res.code)
+      assert.matches("Usage: modelslab COMMAND", res.out)
+      assert.matches("77 +no API key", res.out)
+      for _, name in ipairs { "status", "watch", "run", "cancel", "workflows", "schema" } do
+        res = run { name, "--help" }
+        assert.equal(0, res.code)
+        assert.matches("^Usage: modelslab " .. name, res.out)
+      end
+      assert.matches("pattern=PATTERN", run({ "help", "watch" }).out)
+      assert.matches("^modelslab %d", run({ "--version" }).out)
+    end)
+
+    it("exits 64 on a usage error, naming the mistake on stderr", function()
+      local cases = {
+        { {}, "no command" },
+        { { "frobnicate" }, "unknown command" },
+        { { "status", WF }, "needs WORKFLOW_ID EXECUTION_ID" },
+        { { "status", "not-a-uuid", "1" }, "UUID" },
+        { { "status", WF, "0" }, "positive integer" },
+        { { "status", WF, "1", "--bogus" }, "unknown option %-%-bogus" },
+        { { "status", WF, "1", "--interval", "1" }, "does not apply to status" },
+        { { "watch", WF, "1", "--timeout", "soon" }, "number of seconds" },
+        { { "watch", WF, "1", "--interval" }, "needs a value" },
+        { { "status", WF, "1", "--filter", "colour=red" }, "unknown %-%-filter" },
+        { { "status", WF, "1", "--filter", "pattern=[a" }, "malformed pattern" },
+        { { "run", WF, "novalue" }, "KEY=VALUE" },
+        { { "run", WF, "seed:={oops" }, "not JSON" },
+        { { "run", WF, "--json-params", "/nonexistent/params.json" }, "cannot read" },
+        { { "status", WF, "1", "--base-url", "ftp://example" }, "base_url" },
+      }
+      for _, case in ipairs(cases) do
+        local res = run(case[1])
+        assert.equal(64, res.code, table.concat(case[1], " "))
+        assert.matches(case[2], res.err)
+        assert.equal("", res.out)
+      end
+    end)
+  end)
+
+  describe("authentication", function()
+    it("exits 77 without a key, with a refused key and on a 403", function()
+      local res = run({ "status", WF, "1" }, { MODELSLAB_API_KEY = false })
+      assert.equal(77, res.code)
+      assert.matches("MODELSLAB_API_KEY", res.err)
+      res = run({ "status", WF, "1" }, { MODELSLAB_API_KEY = "wrong-key-123" })
+      assert.equal(77, res.code)
+      assert.matches("401", res.err)
+      assert.equal(77, run({ "status", WF, "11" }).code)
+    end)
+
+    it("reads the key from --api-key-file and never prints it", function()
+      local file = os.tmpname()
+      write(file, sim.key .. "\n")
+      local res = run({ "status", WF, "1", "--api-key-file", file }, { MODELSLAB_API_KEY = false })
+      assert.equal(0, res.code)
+      -- a key pasted as an argument by mistake is redacted in the message
+      res = run({ "status", WF, "1", sim.key, "--api-key-file", file }, { MODELSLAB_API_KEY = false })
+      assert.equal(64, res.code)
+      assert.matches("unexpected argument '%[key%]'", res.err)
+      write(file, "\n")
+      assert.equal(77, run({ "status", WF, "1", "--api-key-file", file }, { MODELSLAB_API_KEY = false }).code)
+      os.remove(file)
+      assert.equal(64, run({ "status", WF, "1", "--api-key-file", file }).code)
+    end)
+  end)
+
+  describe("status", function()
+    it("exits by the execution's status: 0, 1, 2, and 0 while running or pending", function()
+      local expect = { [1] = 0, [2] = 1, [3] = 2, [4] = 0, [5] = 0 }
+      for id, code in pairs(expect) do
+        assert.equal(code, run({ "status", WF, tostring(id) }).code, "execution " .. id)
+      end
+    end)
+
+    it("shows the status, the progress, one line per step and the output URLs", function()
+      local res = run { "status", WF, "1" }
+      assert.matches("completed · execution 1", res.out, 1, true)
+      assert.matches("3/3 steps", res.out, 1, true)
+      assert.matches("✓ Text to Image +completed", res.out)
+      assert.matches("output:\n  http://[^\n]+/generated/1%-1%.png\n  http://[^\n]+/generated/1%-2%.png", res.out)
+      assert.is_nil(res.out:find(ESC, 1, true))  -- a pipe gets no escape sequences
+      res = run { "status", WF, "2" }
+      assert.matches("✗ Image Upscaler +failed", res.out)
+      assert.matches("error: Image generation failed: Invalid prompt", res.out)
+    end)
+
+    it("shows only the steps --filter lets through", function()
+      local res = run { "status", WF, "2", "--filter", "status=failed,running" }
+      assert.matches("Image Upscaler", res.out)
+      assert.is_nil(res.out:find("Text to Image", 1, true))
+      assert.matches("(1 of 2 steps hidden by --filter)", res.out, 1, true)
+      res = run { "status", WF, "1", "--filter", "name~Restore" }
+      assert.matches("Face Restore", res.out)
+      assert.is_nil(res.out:find("Upscaler", 1, true))
+      res = run { "status", WF, "1", "--filter", "pattern=^Image", "--json" }
+      local doc = cjson.decode(res.out)
+      assert.equal(1, #doc.steps)
+      assert.equal("Image Upscaler", doc.steps[1].name)
+    end)
+
+    it("never passes control characters from the server to the terminal", function()
+      for _, res in ipairs { run { "status", WF, "13" }, run { "watch", WF, "13", unpack(FAST) },
+          tty { "status", WF, "13", "--no-color" } } do
+        assert.equal(0, res.code)
+        assert.matches("Evil?[2J?[31m step", res.out, 1, true)
+        assert.is_nil(res.out:find("\27[2J", 1, true))
+      end
+    end)
+
+    it("prints the document as JSON with --json", function()
+      local res = run { "status", WF, "3", "--json" }
+      assert.equal(2, res.code)
+      local doc = cjson.decode(res.out)
+      assert.equal("cancelled", doc.execution.status)
+      assert.equal(2, #doc.steps)
+    end)
+
+    it("exits 69 on an undocumented status, an API error and a network error", function()
+      local res = run { "status", WF, "6" }
+      assert.equal(69, res.code)
+      assert.matches("undocumented status: exploded", res.err)
+      assert.equal(69, run({ "status", WF, "12" }).code)  -- 402
+      res = run { "status", WF, "999", "--json" }
+      assert.equal(69, res.code)
+      assert.matches("404", res.err)
+      assert.same({ "error", 404, 69 }, (function(e) return { e.type, e.status, e.exit_code } end)(
+        cjson.decode(res.out)))
+      res = run { "status", WF, "1", "--base-url", "http://127.0.0.1:1/api/v1" }
+      assert.equal(69, res.code)
+      assert.matches("transport", res.err)
+    end)
+  end)
+
+  describe("watch with pipes", function()
+    it("prints one line per event and exits 0 when the execution completes", function()
+      local res = run { "watch", WF, "7", unpack(FAST) }
+      assert.equal(0, res.code)
+      assert.is_nil(res.out:find(ESC, 1, true))
+      local lines = {}
+      for line in res.out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+      local events = {}  -- without the time prefix and the step durations
+      for _, line in ipairs(lines) do
+        if line:find("^%[") then
+          events[#events + 1] = line:gsub("^%[ *[%d.]+s%] ", ""):gsub("(: %a+) %(.*%)$", "%1")
+        end
+      end
+      assert.same({ "execution 7 pending", "execution 7 running",
+        "step 1 Text to Image: running", "step 1 Text to Image: completed",
+        "step 2 Image Upscaler: running", "step 2 Image Upscaler: completed",
+        "step 3 Face Restore: running", "step 3 Face Restore: completed",
+      }, { unpack(events, 1, 8) })
+      assert.matches("^execution 7 completed in [%d.]+s %(3/3 steps%)$", events[9])
+      assert.equal(9, #events)
+      assert.matches("\noutput:\n  http://", res.out)
+    end)
+
+    it("exits 1 when the execution fails and 2 when it is cancelled", function()
+      local res = run { "watch", WF, "8", unpack(FAST) }
+      assert.equal(1, res.code)
+      assert.matches("step 2 Image Upscaler: failed", res.out)
+      assert.matches("error: Upscaler ran out of memory", res.out)
+      res = run { "watch", WF, "9", unpack(FAST) }
+      assert.equal(2, res.code)
+      assert.matches("execution 9 cancelled", res.out)
+    end)
+
+    it("exits 3 on --timeout and on --stall-timeout", function()
+      local res = run { "watch", WF, "10", "--timeout", "0.2", unpack(FAST) }
+      assert.equal(3, res.code)
+      assert.matches("timeout", res.err)
+      res = run { "watch", WF, "10", "--stall-timeout", "0.2", unpack(FAST) }
+      assert.equal(3, res.code)
+      assert.matches("stalled", res.err)
+    end)
+
+    it("--cancel-on-timeout cancels the execution on the server", function()
+      local res = run { "watch", WF, "10", "--timeout", "0.2", "--cancel-on-timeout", unpack(FAST) }
+      assert.equal(3, res.code)
+      assert.matches("cancelled on the server", res.err)
+      assert.equal(2, run({ "status", WF, "10" }).code)
+    end)
+
+    it("leaves out the step events --filter does not match", function()
+      local res = run { "watch", WF, "7", "--filter", "status=completed", unpack(FAST) }
+      assert.equal(0, res.code)
+      assert.is_nil(res.out:find(": running", 1, true))
+      assert.matches("step 3 Face Restore: completed", res.out)
+      res = run { "watch", WF, "8", "--json", "--filter", "status=failed", unpack(FAST) }
+      local steps_seen = {}
+      for _, ev in ipairs(json_lines(res.out)) do
+        if ev.step then steps_seen[#steps_seen + 1] = ev.type .. " " .. ev.step.name end
+      end
+      assert.same({ "step_failed Image Upscaler" }, steps_seen)
+    end)
+
+    it("prints JSON Lines with --json, ending with the exit code", function()
+      local res = run { "watch", WF, "8", "--json", unpack(FAST) }
+      assert.equal(1, res.code)
+      local list = json_lines(res.out)
+      local types = {}
+      for i, ev in ipairs(list) do types[i] = ev.type end
+      assert.same({ "status", "status", "step_started", "step_completed", "step_started", "step_failed",
+        "status", "done" }, types)
+      assert.equal(cjson.null, list[1].from)
+      assert.equal("Image Upscaler", list[6].step.name)
+      local done = list[#list]
+      assert.same({ "failed", 1, 8, "Upscaler ran out of memory" }, { done.status, done.exit_code,
+        done.execution_id, done.error })
+      res = run { "watch", WF, "10", "--json", "--timeout", "0.2", unpack(FAST) }
+      list = json_lines(res.out)
+      assert.same({ "error", "timeout", 3 }, { list[#list].type, list[#list].kind, list[#list].exit_code })
+    end)
+  end)
+
+  describe("watch on a terminal", function()
+    it("redraws one block in place, in colour, and restores the cursor", function()
+      local res = tty { "watch", WF, "7", unpack(FAST) }
+      assert.equal(0, res.code)
+      local out = res.out
+      assert.equal(1, out:find(HIDE, 1, true))
+      assert.truthy(out:find(PESC .. "%dA"))              -- cursor up: redrawn in place
+      assert.truthy(out:find(ESC .. "2K", 1, true))
+      assert.truthy(out:find(ESC .. "32m✓" .. ESC .. "0m Face Restore", 1, true))  -- green mark
+      assert.truthy(out:find(ESC .. "36m", 1, true))     -- a running step or spinner, cyan
+      local show = out:find(SHOW, 1, true)
+      assert.truthy(show)
+      local after = out:sub(show)
+      assert.matches("^" .. PESC .. "%?25houtput:\r?\n  http://", after)
+      -- the final frame: the execution completed, every step shown
+      assert.matches("completed · execution 7 · [%d.]+s", out)
+      assert.matches("3/3 steps", out, 1, true)
+    end)
+
+    it("respects NO_COLOR and --no-color but still redraws", function()
+      for _, case in ipairs { { {}, { NO_COLOR = "1" } }, { { "--no-color" }, {} } } do
+        local words = { "watch", WF, "1", unpack(FAST) }
+        for _, w in ipairs(case[1]) do words[#words + 1] = w end
+        local res = tty(words, case[2])
+        assert.equal(0, res.code)
+        assert.is_nil(res.out:find(PESC .. "3%dm"))
+        assert.truthy(res.out:find(ESC .. "2K", 1, true))
+        assert.truthy(res.out:find("✓ Face Restore", 1, true))
+      end
+    end)
+
+    it("prints lines, never redraws, when TERM is dumb", function()
+      local res = tty({ "watch", WF, "1", unpack(FAST) }, { TERM = "dumb" })
+      assert.equal(0, res.code)
+      assert.is_nil(res.out:find(ESC, 1, true))
+      assert.matches("step 3 Face Restore: completed", res.out)
+      res = run { "watch", WF, "8", "--json", "--filter", "status=failed", unpack(FAST) }
+      local steps_seen = {}
+      for _, ev in ipairs(json_lines(res.out)) do
+        if ev.step then steps_seen[#steps_seen + 1] = ev.type .. " " .. ev.step.name end
+      end
+      assert.same({ "step_failed Image Upscaler" }, steps_seen)
+    end)
+
+    it("fits the block to the terminal's width and uses ASCII outside UTF-8", function()
+      local res = tty({ "watch", WF, "1", "--no-color", unpack(FAST) }, { COLUMNS = false, LANG = "C" },
+        { stty = "cols 40" })
+      assert.equal(0, res.code)
+      local drawn = 0
+      for line in res.out:gmatch(PESC .. "2K([^\r\n]*)") do  -- each line of each frame
+        line = line:gsub(PESC .. "[%d;?]*[A-Za-z]", "")
+        assert.is_true(#line < 40, line)
+        drawn = drawn + 1
+      end
+      assert.is_true(drawn >= 5)
+      assert.matches("%+ completed %- execution 1", res.out)
+      assert.matches("%[#+%] 3/3 steps", res.out)
+    end)
+
+    it("shows the command's status and outputs on a terminal with marks and colour", function()
+      local res = tty { "status", WF, "2" }
+      assert.equal(1, res.code)
+      assert.truthy(res.out:find(ESC .. "31m✗", 1, true))
+    end)
+  end)
+
+  describe("Ctrl-C", function()
+    it("stops watching, restores the terminal and exits 130; the execution goes on", function()
+      local res = tty({ "watch", WF, "10", unpack(FAST) }, nil, { interrupt = "Long" })
+      assert.equal(130, res.code)
+      local hide, show = res.out:find(HIDE, 1, true), res.out:find(SHOW, 1, true)
+      assert.truthy(hide and show and show > hide)
+      assert.truthy(res.out:find(ESC .. "0m" .. SHOW, 1, true))
+      assert.matches("interrupted; the execution goes on", res.out)
+      assert.equal(0, run({ "status", WF, "10" }).code)  -- still running
+    end)
+
+    it("with --cancel-on-interrupt also cancels the execution on the server", function()
+      local res = tty({ "watch", WF, "10", "--cancel-on-interrupt", unpack(FAST) }, nil, { interrupt = "Long" })
+      assert.equal(130, res.code)
+      assert.matches("cancelled on the server", res.out)
+      assert.equal(2, run({ "status", WF, "10" }).code)
+    end)
+  end)
+
+  describe("run, cancel, workflows, schema", function()
+    it("starts an execution with KEY=VALUE, KEY:=JSON and --json-params", function()
+      local file = os.tmpname()
+      write(file, '{"prompt": "from the file", "seed": 1, "steps": 30}')
+      local res = run { "run", WF, "--json-params", file, "seed:=7", "prompt=a fox", "--json" }
+      os.remove(file)
+      assert.equal(0, res.code)
+      local started = cjson.decode(res.out)
+      assert.is_number(started.execution_id)
+      local sent = cjson.decode(sim:stats().last_request.body)
+      assert.same({ prompt = "a fox", seed = 7, steps = 30 }, sent)
+      res = run { "run", WF, "prompt=x", "-q" }
+      assert.matches("^%d+\n$", res.out)
+      assert.equal(0, run({ "status", WF, (res.out:gsub("\n", "")) }).code)
+    end)
+
+    it("run --watch follows the new execution and exits by its outcome", function()
+      local res = run { "run", WF, "prompt=a fox", "--watch", unpack(FAST) }
+      assert.equal(0, res.code)
+      assert.matches("execution %d+ started\n", res.out)
+      assert.matches("execution %d+ completed in", res.out)
+      res = run { "run", WF, "prompt=a fox", "--watch", "--json", unpack(FAST) }
+      local list = json_lines(res.out)
+      assert.equal("started", list[1].type)
+      assert.same({ "done", 0 }, { list[#list].type, list[#list].exit_code })
+    end)
+
+    it("reads --json-params from stdin with -", function()
+      local file = os.tmpname()
+      write(file, '{"prompt": "piped"}')
+      local res = run({ "run", WF, "--json-params", "-", "-q" }, nil, file)
+      os.remove(file)
+      assert.equal(0, res.code)
+      assert.equal('{"prompt":"piped"}', sim:stats().last_request.body)
+    end)
+
+    it("exits 69 when the API rejects the parameters", function()
+      local res = run { "run", WF, "seed:=1" }
+      assert.equal(69, res.code)
+      assert.matches("422", res.err)
+    end)
+
+    it("cancels a running execution, and exits 69 for one already finished", function()
+      local res = run { "cancel", WF, "4" }
+      assert.equal(0, res.code)
+      assert.matches("execution 4 cancelled", res.out)
+      assert.equal(2, run({ "status", WF, "4" }).code)
+      res = run { "cancel", WF, "1" }
+      assert.equal(69, res.code)
+      assert.matches("400", res.err)
+    end)
+
+    it("lists the workflows and shows a schema, as text and as JSON", function()
+      local res = run { "workflows" }
+      assert.equal(0, res.code)
+      assert.matches(WF:gsub("%-", "%%-") .. "  Portrait pipeline  1000/min", res.out)
+      local list = cjson.decode(run({ "workflows", "--json" }).out)
+      assert.equal(WF, list[1].id)
+      res = run { "schema", WF }
+      assert.equal(0, res.code)
+      assert.matches("prompt +string +yes +Text to Image %(1%)", res.out)
+      assert.matches("seed +integer +no", res.out)
+      local doc = cjson.decode(run({ "schema", WF, "--json" }).out)
+      assert.equal("prompt", doc.parameters[1].key)
+      assert.equal(69, run({ "schema", "dddddddd-0000-4000-8000-000000000004" }).code)
+    end)
+  end)
+end)

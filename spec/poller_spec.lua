@@ -152,8 +152,9 @@ describe("client:poller", function()
       calls = calls + 1
     end
     assert.equal(200, p:pending())
-    -- A blocking call would take the whole 3 s timeout; this bound only says "never blocks".
-    assert.is_true(slowest < slack(0.05), string.format("slowest poll(0) took %.1f ms", slowest * 1000))
+    -- A blocking call would take the whole 3 s timeout; this bound only says
+    -- "never blocks", with room for a loaded machine (figures: benchmarks).
+    assert.is_true(slowest < slack(0.5), string.format("slowest poll(0) took %.1f ms", slowest * 1000))
     assert.is_true(calls > 10)
     assert.equal(200, #p:close())
     c:close()

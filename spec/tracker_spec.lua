@@ -55,8 +55,9 @@ describe("client:tracker", function()
     end
     assert.equal(3, done)
     assert.is_true(frames > 30)
-    -- Each answer takes 0.3 s: a blocking update would take that long.
-    assert.is_true(slowest < slack(0.1), string.format("slowest update took %.1f ms", slowest * 1000))
+    -- Each answer takes a second: a blocking update would take that long. The
+    -- bound leaves room for a loaded machine; the figures go in benchmarks.
+    assert.is_true(slowest < slack(0.5), string.format("slowest update took %.1f ms", slowest * 1000))
     t:close()
   end)
 

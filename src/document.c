@@ -122,11 +122,11 @@ static int mlab_keyed_to_list(lua_State *L, int t)
         lua_pop(L, 1);
         n++;
     }
-    if (n > 4096 || !lua_checkstack(L, n + 4))
+    if (n > 4096 || !lua_checkstack(L, n + 5))
         return 0;
-    mlab_keyed *keys = malloc(sizeof *keys * (size_t)(n ? n : 1));
-    if (keys == NULL)
-        return 0;
+    /* A userdata rather than malloc: the Lua calls below raise when memory
+     * runs out, and a malloc'd block would leak. The list takes its slot. */
+    mlab_keyed *keys = lua_newuserdata(L, sizeof *keys * (size_t)(n ? n : 1));
     int base = lua_gettop(L), k = 0, ok = 1;
     lua_pushnil(L);
     while (ok && lua_next(L, t)) {
@@ -150,10 +150,9 @@ static int mlab_keyed_to_list(lua_State *L, int t)
             lua_pushvalue(L, keys[i].ref);
             lua_rawseti(L, -2, i + 1);
         }
-        lua_replace(L, base + 1);
+        lua_replace(L, base);
     }
-    free(keys);
-    lua_settop(L, ok ? base + 1 : base);
+    lua_settop(L, ok ? base : base - 1);
     return ok;
 }
 

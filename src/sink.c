@@ -2,6 +2,7 @@
  * handle and the poller: the request is set from Lua arguments, the response
  * gathered in C buffers (a Lua allocation error inside a libcurl callback
  * would longjmp through libcurl), then pushed to Lua in one shape. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -117,6 +118,16 @@ int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
 {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    /* libcurl reads "HTTP/200 OK" as status 0, "HTTP/204 x" as 4 and
+     * "HTTP/2 4444" as 4444: an HTTP status has three digits, and anything
+     * else is no HTTP answer at all. */
+    if (status < 100 || status > 999) {
+        if (rc == CURLE_OK) {
+            rc = CURLE_WEIRD_SERVER_REPLY;
+            snprintf(s->errbuf, sizeof s->errbuf, "invalid HTTP status code %ld", status);
+        }
+        status = 0;
+    }
     if (rc != CURLE_OK) {
         int too_large = s->too_large || rc == CURLE_FILESIZE_EXCEEDED;
         lua_pushnil(L);

@@ -66,7 +66,8 @@ function Client:_request(method, path, body)
   -- The core answers (status, body, retry_after) or (nil, code, message, status).
   local status, a, b, c = self._handle:request(method, self.base_url .. path, body)
   if not status then return nil, response.failure(a, b, c) end
-  return response.read(status, a, b)
+  local decoded, err = response.read(status, a, b)
+  return decoded, err, status
 end
 
 --- Fetches an execution's status document.
@@ -79,9 +80,9 @@ end
 function Client:status(workflow_id, execution_id)
   check.workflow_id("status", workflow_id)
   local id = check.execution_id("status", execution_id)
-  local doc, err = self:_request("GET", "/workflows/" .. workflow_id .. "/runs/" .. id)
+  local doc, err, http_status = self:_request("GET", "/workflows/" .. workflow_id .. "/runs/" .. id)
   if not doc then return nil, err end
-  return document.status(doc)
+  return document.status(doc, http_status)
 end
 
 -- Ids in a run's answer are checked like the ids users pass us.

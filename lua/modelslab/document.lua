@@ -13,11 +13,12 @@ local document = {}
 
 --- Checks a decoded status document and normalises it in place.
 -- @tparam table doc the decoded body
+-- @tparam[opt] number http_status the status of the answer it came in, for the error
 -- @treturn table|nil doc
 -- @treturn table an `invalid_response` error
-function document.status(doc)
+function document.status(doc, http_status)
   local checked, why = core.check_status(doc)
-  if not checked then return nil, errors.new("invalid_response", why) end
+  if not checked then return nil, errors.new("invalid_response", why, { status = http_status }) end
   return checked
 end
 

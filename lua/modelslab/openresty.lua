@@ -35,7 +35,7 @@ function openresty.request(client, phase, method, path, body)
   while true do
     poller:poll(0)
     local r = poller:_take(id)
-    if r then return r[1], r[2] end
+    if r then return r[1], r[2], r[3] end
     ngx.sleep(nap)
     nap = math.min(nap * 2, LONGEST_NAP)
   end

@@ -94,9 +94,9 @@ local function judge(req, r)
     err = response.failure(r[3], r[4], r[5])
   else
     doc, err = response.read(r[2], r[3], r[4])
-    if doc and req.status then doc, err = document.status(doc) end
+    if doc and req.status then doc, err = document.status(doc, r[2]) end
   end
-  return doc, err
+  return doc, err, r[2]
 end
 
 --- Advances every transfer and returns the finished ones. `poll(0)` never
@@ -111,9 +111,9 @@ function Poller:poll(timeout_ms)
     local req = self._requests[r[1]]
     self._requests[r[1]] = nil
     self._count = self._count - 1
-    local doc, err = judge(req, r)
+    local doc, err, http_status = judge(req, r)
     if req.internal then
-      self._ready[req.id] = { doc, err }
+      self._ready[req.id] = { doc, err, http_status }
     else
       req.result.doc, req.result.err = doc, err
       done[#done + 1] = req.result

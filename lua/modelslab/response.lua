@@ -70,7 +70,8 @@ function response.read(status, body, retry_after_header)
   if decoded == nil then
     return nil, errors.new("invalid_response", "body is not JSON: " .. tostring(why), { status = status })
   end
-  if type(decoded) ~= "table" then
+  -- An array decodes to a table too; only an object is a document.
+  if type(decoded) ~= "table" or body:find("^[ \t\r\n]*%[") then
     return nil, errors.new("invalid_response", "body is not a JSON object", { status = status })
   end
   if decoded.status == "error" then

@@ -12,7 +12,10 @@ local socket = require "socket"
 local cjson = require "cjson"
 
 local dir = (arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = dir .. "/../../lua/?.lua;" .. dir .. "/../../lua/?/init.lua;" .. package.path
 local hostile = dofile(dir .. "/hostile.lua")
+-- The simulator's sender: yields while the socket is full.
+local send = require("modelslab.simulator.server").send_all
 
 local MAX_HEAD = 64 * 1024
 local IDLE = 30 -- seconds before an idle keep-alive connection is dropped
@@ -50,22 +53,6 @@ local function receive(c)
     if err ~= "timeout" then return nil end
     if not coroutine.yield("read", socket.gettime() + IDLE) then return nil end
   end
-end
-
-local function send(c, data)
-  local i = 1
-  while i <= #data do
-    local last, err, partial = c.sock:send(data, i)
-    if last then
-      i = last + 1
-    elseif err == "timeout" then
-      i = partial + 1
-      coroutine.yield("write")
-    else
-      return nil
-    end
-  end
-  return true
 end
 
 local function sleep(seconds)

@@ -259,5 +259,7 @@ function Server:serve(handler, tick)
 end
 
 M.REASONS = REASONS
+--- Sends all of data from a connection's coroutine, yielding while the socket is full.
+M.send_all = send_all
 
 return M

@@ -34,6 +34,7 @@ ROCK_TREE ?= $(CURDIR)/build/rocks
 all: $(CORE)
 
 $(CORE): $(SRC) $(HDR)
+	@sh .ci/deps.sh demo
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(SRC) $(LIBS) $(LDFLAGS)
 
@@ -50,7 +51,7 @@ test: deps
 	@for v in $(LUAS); do $(MAKE) -s LUA=$$v all || exit 1; done
 	@sh spec/run.sh $(LUA_BINS)
 
-demo: deps $(CORE)
+demo: $(CORE)
 	@$(LUA_BIN) examples/demo.lua
 
 # Installs the rock into ROCK_TREE with the real luarocks. --deps-mode=none:

@@ -1,12 +1,16 @@
 #!/bin/sh
-# Installs the Debian packages that building and testing need; as root it
-# installs what is missing, otherwise it names what is missing and fails.
+# Installs the Debian packages a target needs; as root it installs what is
+# missing, otherwise it names what is missing and fails.
+#   sh .ci/deps.sh demo   building the core and running the demo
+#   sh .ci/deps.sh        everything: tests on every Lua, nginx, sanitizers, docs
 set -e
+demo="gcc libc6-dev make pkg-config libcurl4-openssl-dev ca-certificates lua5.4 liblua5.4-dev lua-cjson lua-socket"
 # luajit2 is the LuaJIT that Debian's nginx Lua module uses (it replaces luajit).
-packages="gcc make pkg-config libcurl4-openssl-dev curl ca-certificates
-lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev
-luajit2 libluajit2-5.1-dev lua-cjson lua-socket lua-busted lua-check luarocks
-nginx-light libnginx-mod-http-lua valgrind"
+all="$demo curl openssl bsdutils
+lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
+luajit2 libluajit2-5.1-dev lua-busted lua-check luarocks lua-ldoc lua-sec
+nginx-light libnginx-mod-http-lua valgrind clang llvm-14 libclang-rt-14-dev"
+if [ "${1:-all}" = demo ]; then packages=$demo; else packages=$all; fi
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

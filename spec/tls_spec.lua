@@ -4,6 +4,7 @@
 local modelslab = require "modelslab"
 local fake_time = require "spec.support.fake_time"
 local tls = require "spec.support.tls"
+local slack = require "spec.support.slack"
 
 local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 local KEY = "tls-spec-key-0b7e"
@@ -15,7 +16,8 @@ describe("TLS", function()
   teardown(function() if server then server:stop() end end)
 
   local function client(base_url, ca_file)
-    return modelslab.new { api_key = KEY, base_url = base_url, ca_file = ca_file, timeout = 3 }
+    -- Loading the system's CA bundle under valgrind takes seconds: scaled.
+    return modelslab.new { api_key = KEY, base_url = base_url, ca_file = ca_file, timeout = slack(3) }
   end
 
   local function fails(base_url, ca_file, code)

@@ -59,6 +59,7 @@ demo: $(CORE)
 rock:
 	luarocks --lua-version=$(if $(filter luajit,$(LUA)),5.1,$(LUA)) make --tree=$(ROCK_TREE) \
 		--deps-mode=none modelslab-scm-1.rockspec CURL_INCDIR=$(patsubst %/curl/curl.h,%,$(CURL_INCDIR))
+	@rm -rf modelslab # luarocks builds modelslab/core.so in the checkout before installing it
 
 # Benchmarks are never part of `make test`; see bench/run.sh.
 bench: deps $(CORE)

@@ -114,3 +114,19 @@ describe("client:status arguments", function()
     end)
   end
 end)
+
+describe("reading execution ids from API answers (check.to_execution_id)", function()
+  local to_id = require("modelslab.check").to_execution_id
+
+  it("takes positive integers and strings of digits, as integers where Lua has them", function()
+    assert.equal(12345, to_id(12345.0))
+    assert.equal(42, to_id("42"))
+    if math.type then assert.equal("integer", math.type(to_id(12345.0))) end
+  end)
+
+  it("refuses anything else", function()
+    for _, v in ipairs { 0, -1, 1.5, 2 ^ 60, 0 / 0, math.huge, "007", "12a", "", {}, true } do
+      assert.is_nil(to_id(v), tostring(v))
+    end
+  end)
+end)

@@ -19,16 +19,21 @@ function check.workflow_id(fn, v)
   return v
 end
 
---- An execution id is a positive integer or a string of digits; returns its text.
-function check.execution_id(fn, v)
-  if type(v) == "number" then
-    if v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
-      return string.format("%.0f", v)
-    end
-  elseif type(v) == "string" and v:find("^[1-9]%d*$") and #v <= 15 then
-    return v
+--- Reads an execution id: a positive integer up to 2^53, or a string of such
+-- digits; gives it back as a Lua integer where the language has them, or nil.
+function check.to_execution_id(v)
+  if type(v) == "string" and v:find("^[1-9]%d*$") and #v <= 16 then v = tonumber(v) end
+  if type(v) == "number" and v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
+    return math.tointeger and math.tointeger(v) or v
   end
-  fail(fn, "execution_id", "must be a positive integer")
+  return nil
+end
+
+--- An execution id argument, checked (raises otherwise); returns its text.
+function check.execution_id(fn, v)
+  local id = check.to_execution_id(v)
+  if not id then fail(fn, "execution_id", "must be a positive integer") end
+  return string.format("%.0f", id)
 end
 
 --- A string that goes into a header: no CR, LF or NUL.

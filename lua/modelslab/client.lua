@@ -85,15 +85,6 @@ function Client:status(workflow_id, execution_id)
   return document.status(doc, http_status)
 end
 
--- Ids in a run's answer are checked like the ids users pass us.
-local function positive_integer(v)
-  if type(v) == "string" and v:find("^[1-9]%d*$") then v = tonumber(v) end
-  if type(v) == "number" and v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
-    return math.tointeger and math.tointeger(v) or v
-  end
-  return nil
-end
-
 --- Starts an execution of a workflow.
 -- @tparam string workflow_id the workflow's UUID
 -- @tparam[opt] table params the workflow's parameters, sent as one flat JSON object
@@ -112,7 +103,7 @@ function Client:run(workflow_id, params)
   if body == "[]" then body = "{}" end -- lua-cjson encodes an empty table as an array
   local started, err = self:_request("POST", "/workflows/" .. workflow_id .. "/run", body)
   if not started then return nil, err end
-  started.execution_id = positive_integer(started.execution_id)
+  started.execution_id = check.to_execution_id(started.execution_id)
   if not started.execution_id then
     return nil, errors.new("invalid_response", "the run's answer has no valid execution_id")
   end

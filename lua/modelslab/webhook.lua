@@ -13,32 +13,16 @@
 
 local decode_json = require("modelslab.core").decode
 local errors = require("modelslab.errors")
+-- Ids may arrive as floats (cjson) or as strings of digits (some endpoints).
+local execution_id = require("modelslab.check").to_execution_id
 
-local type, tonumber, pcall, tostring = type, tonumber, pcall, tostring
-local floor, huge = math.floor, math.huge
-local tointeger = math.tointeger -- nil before Lua 5.3
+local type, pcall, tostring = type, pcall, tostring
 local format = string.format
 
 local M = {}
 
 local function bad(msg, ...)
   return nil, errors.new("invalid_response", "invalid webhook: " .. format(msg, ...))
-end
-
--- Execution ids are integers; JSON numbers may arrive as floats (cjson) and
--- some ModelsLab endpoints stringify ids, so a string of digits is accepted too.
-local function execution_id(v)
-  local n = v
-  if type(v) == "string" and v:match("^%d+$") then
-    n = tonumber(v)
-  end
-  if type(n) ~= "number" or n ~= n or n <= 0 or n == huge or floor(n) ~= n then
-    return nil
-  end
-  if tointeger then
-    n = tointeger(n) or n
-  end
-  return n
 end
 
 local function string_or_nil(v)

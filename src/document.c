@@ -4,12 +4,12 @@
  * left alone; ids become integers; `steps` becomes an empty sequence when
  * absent; `output.output` and `output.proxy_links` become sequences. */
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "modelslab.h"
 
-#define MLAB_MAX_ID 9007199254740992.0 /* 2^53: every integer up to it is exact */
+/* 2^53 - 1, the largest id a double holds exactly (JSON numbers arrive as
+ * doubles): 9007199254740993 decodes to 2^53 and is refused, never rounded. */
+#define MLAB_MAX_ID 9007199254740991.0
 
 /* Pushes a message and returns it as the reason, for one-line failures. */
 static const char *mlab_fail(lua_State *L, const char *fmt, const char *a, int i)
@@ -101,59 +101,54 @@ static const char *mlab_check_steps(lua_State *L, int doc)
     return NULL;
 }
 
-typedef struct {
-    long index;
-    int ref; /* stack slot of the value */
-} mlab_keyed;
-
-static int mlab_by_index(const void *a, const void *b)
+/* The index a canonical key names ("0", "1", ... "10": digits, no leading
+ * zero), or -1. */
+static long mlab_canonical_index(lua_State *L, int key, long n)
 {
-    long x = ((const mlab_keyed *)a)->index, y = ((const mlab_keyed *)b)->index;
-    return (x > y) - (x < y);
+    size_t len;
+    if (lua_type(L, key) != LUA_TSTRING)
+        return -1;
+    const char *s = lua_tolstring(L, key, &len);
+    if (len == 0 || len > 6 || (s[0] == '0' && len > 1))
+        return -1;
+    long index = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        index = index * 10 + (s[i] - '0');
+    }
+    return index < n ? index : -1;
 }
 
 /* Turns the table at t, an object keyed "0", "1", ... (older endpoints),
- * into a sequence pushed on the stack. 0 when the keys are not all indexes. */
+ * into a sequence pushed on the stack. 0 (nothing pushed) unless the keys are
+ * exactly "0" to "n-1": decoding already refused a name given twice, and a
+ * key such as "01" or a missing index makes the order a guess. */
 static int mlab_keyed_to_list(lua_State *L, int t)
 {
-    int n = 0;
+    long n = 0;
     lua_pushnil(L);
     while (lua_next(L, t)) {
         lua_pop(L, 1);
         n++;
     }
-    if (n > 4096 || !lua_checkstack(L, n + 5))
+    if (n > 4096)
         return 0;
-    /* A userdata rather than malloc: the Lua calls below raise when memory
-     * runs out, and a malloc'd block would leak. The list takes its slot. */
-    mlab_keyed *keys = lua_newuserdata(L, sizeof *keys * (size_t)(n ? n : 1));
-    int base = lua_gettop(L), k = 0, ok = 1;
+    lua_createtable(L, (int)n, 0);
+    int list = lua_gettop(L);
     lua_pushnil(L);
-    while (ok && lua_next(L, t)) {
-        const char *s = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        char *end = NULL;
-        long index = s && *s >= '0' && *s <= '9' ? strtol(s, &end, 10) : -1;
-        ok = index >= 0 && end != NULL && *end == '\0';
-        if (ok) {
-            keys[k].index = index;
-            keys[k].ref = base + k + 1;
-            k++;
-            lua_insert(L, -2); /* keep the value below the key */
-        } else {
-            lua_pop(L, 2);
+    while (lua_next(L, t)) {
+        long index = mlab_canonical_index(L, -2, n);
+        lua_rawgeti(L, list, (int)index + 1);
+        int taken = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (index < 0 || taken) {
+            lua_settop(L, list - 1);
+            return 0;
         }
+        lua_rawseti(L, list, (int)index + 1); /* pops the value, keeps the key */
     }
-    if (ok) {
-        qsort(keys, (size_t)k, sizeof *keys, mlab_by_index);
-        lua_createtable(L, k, 0);
-        for (int i = 0; i < k; i++) {
-            lua_pushvalue(L, keys[i].ref);
-            lua_rawseti(L, -2, i + 1);
-        }
-        lua_replace(L, base);
-    }
-    lua_settop(L, ok ? base : base - 1);
-    return ok;
+    return 1;
 }
 
 static const char *mlab_check_output(lua_State *L, int doc)

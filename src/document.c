@@ -4,6 +4,7 @@
  * left alone; ids become integers; `steps` becomes an empty sequence when
  * absent; `output.output` and `output.proxy_links` become sequences. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "modelslab.h"
 
@@ -101,9 +102,9 @@ static const char *mlab_check_steps(lua_State *L, int doc)
     return NULL;
 }
 
-/* The index a canonical key names ("0", "1", ... "10": digits, no leading
- * zero), or -1. */
-static long mlab_canonical_index(lua_State *L, int key, long n)
+/* The index a canonical key names ("0", "1", ... "10": digits, no sign, no
+ * leading zero), or -1. */
+static long mlab_canonical_index(lua_State *L, int key)
 {
     size_t len;
     if (lua_type(L, key) != LUA_TSTRING)
@@ -117,38 +118,62 @@ static long mlab_canonical_index(lua_State *L, int key, long n)
             return -1;
         index = index * 10 + (s[i] - '0');
     }
-    return index < n ? index : -1;
+    return index;
+}
+
+typedef struct {
+    long index;
+    int ref; /* stack slot of the value */
+} mlab_keyed;
+
+static int mlab_by_index(const void *a, const void *b)
+{
+    long x = ((const mlab_keyed *)a)->index, y = ((const mlab_keyed *)b)->index;
+    return (x > y) - (x < y);
 }
 
 /* Turns the table at t, an object keyed "0", "1", ... (older endpoints),
- * into a sequence pushed on the stack. 0 (nothing pushed) unless the keys are
- * exactly "0" to "n-1": decoding already refused a name given twice, and a
- * key such as "01" or a missing index makes the order a guess. */
+ * into a sequence in index order, pushed on the stack. 0 (nothing pushed)
+ * unless every key is canonical: "01" next to "1" would make the order a
+ * guess. A name given twice never gets here: decoding refuses it. */
 static int mlab_keyed_to_list(lua_State *L, int t)
 {
-    long n = 0;
+    int n = 0;
     lua_pushnil(L);
     while (lua_next(L, t)) {
         lua_pop(L, 1);
         n++;
     }
-    if (n > 4096)
+    if (n > 4096 || !lua_checkstack(L, n + 5))
         return 0;
-    lua_createtable(L, (int)n, 0);
-    int list = lua_gettop(L);
+    /* A userdata rather than malloc: the Lua calls below raise when memory
+     * runs out, and a malloc'd block would leak. The list takes its slot. */
+    mlab_keyed *keys = lua_newuserdata(L, sizeof *keys * (size_t)(n ? n : 1));
+    int base = lua_gettop(L), k = 0, ok = 1;
     lua_pushnil(L);
-    while (lua_next(L, t)) {
-        long index = mlab_canonical_index(L, -2, n);
-        lua_rawgeti(L, list, (int)index + 1);
-        int taken = !lua_isnil(L, -1);
-        lua_pop(L, 1);
-        if (index < 0 || taken) {
-            lua_settop(L, list - 1);
-            return 0;
+    while (ok && lua_next(L, t)) {
+        long index = mlab_canonical_index(L, -2);
+        ok = index >= 0;
+        if (ok) {
+            keys[k].index = index;
+            keys[k].ref = base + k + 1;
+            k++;
+            lua_insert(L, -2); /* keep the value below the key */
+        } else {
+            lua_pop(L, 2);
         }
-        lua_rawseti(L, list, (int)index + 1); /* pops the value, keeps the key */
     }
-    return 1;
+    if (ok) {
+        qsort(keys, (size_t)k, sizeof *keys, mlab_by_index);
+        lua_createtable(L, k, 0);
+        for (int i = 0; i < k; i++) {
+            lua_pushvalue(L, keys[i].ref);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_replace(L, base);
+    }
+    lua_settop(L, ok ? base : base - 1);
+    return ok;
 }
 
 static const char *mlab_check_output(lua_State *L, int doc)

@@ -38,7 +38,7 @@ end
 --- An execution id argument, checked (raises otherwise); returns its text.
 function check.execution_id(fn, v)
   local id = check.to_execution_id(v)
-  if not id then fail(fn, "execution_id", "must be an integer from 1 to 2^53 - 1") end
+  if not id then fail(fn, "execution_id", "must be a positive integer below 2^53") end
   return string.format("%.0f", id)
 end
 

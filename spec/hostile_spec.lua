@@ -293,27 +293,33 @@ describe("against hostile servers", function()
     end)
   end
 
-  -- Runs the poller until the internal request id is done; its (body, err).
-  local function take(p, id)
+  -- Polls p until get() has an outcome (a document or an error); returns it.
+  local function drive(p, get)
     local deadline = modelslab.now() + slack(3)
     while modelslab.now() < deadline do
+      local doc, err = get()
+      if doc or err then return doc, err end
+      p:wait(10)
+    end
+    error("the poller never finished")
+  end
+
+  -- The (body, err) of the poller's own request id.
+  local function take(p, id)
+    return drive(p, function()
       p:poll(0)
       local r = p:_take(id)
       if r then return r[1], r[2] end
-      p:wait(10)
-    end
-    error("the poller never finished request " .. id)
+    end)
   end
 
+  -- One status fetch through the poller.
   local function poll_one(p, id)
     p:add(WF, id)
-    local deadline = modelslab.now() + slack(3)
-    while modelslab.now() < deadline do
-      local results = p:poll(0)
-      if results[1] then return results[1].doc, results[1].err end
-      p:wait(10)
-    end
-    error("the poller never finished " .. id)
+    return drive(p, function()
+      local r = p:poll(0)[1]
+      if r then return r.doc, r.err end
+    end)
   end
 
   -- A fetch through the client, and one through a poller with one transfer

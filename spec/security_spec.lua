@@ -243,12 +243,13 @@ describe("security", function()
       assert.matches("http://***@bad host", err.message, 1, true)
     end)
 
-    -- The environment's proxy is libcurl's business: a process of its own.
-    local function run_with_env_proxy(proxy_option)
+    -- The environment's proxy settings are libcurl's business: a process of
+    -- its own, with http_proxy set to the proxy and no_proxy as given.
+    local function run_with_env_proxy(proxy_option, no_proxy)
       local script = [[
         local modelslab = require "modelslab"
         local opts = { api_key = arg[1], base_url = arg[2], timeout = 2 }
-        if arg[4] == "false" then opts.proxy = false end
+        if arg[4] == "false" then opts.proxy = false elseif arg[4] ~= "nil" then opts.proxy = arg[4] end
         local c = modelslab.new(opts)
         local doc, err = c:status("]] .. WF .. [[", tonumber(arg[3]))
         print(doc and "ok" or tostring(err))
@@ -260,9 +261,9 @@ describe("security", function()
       f:close()
       local lua = arg and arg[-1] or "lua5.4"
       local env_proxy = server.proxy_url:gsub("^http://", "http://user:" .. PASSWORD .. "@")
-      local cmd = string.format("env -u no_proxy -u NO_PROXY http_proxy=%s LUA_PATH='lua/?.lua;lua/?/init.lua;;' "
-        .. "%s %s %s %s %d %s 2>&1", env_proxy, lua, path, KEY, server.base_url, hostile.id("completed"),
-        tostring(proxy_option))
+      local cmd = string.format("env -u no_proxy -u NO_PROXY http_proxy=%s %s LUA_PATH='lua/?.lua;lua/?/init.lua;;' "
+        .. "%s %s %s %s %d %s 2>&1", env_proxy, no_proxy and "no_proxy=" .. no_proxy or "", lua, path, KEY,
+        server.base_url, hostile.id("completed"), tostring(proxy_option))
       local p = assert(io.popen(cmd))
       local out = p:read("*a")
       p:close()
@@ -281,6 +282,13 @@ describe("security", function()
       assert.equal("ok\n", run_with_env_proxy(false))
       local stats = server:stats()
       assert.same({ 1, 0 }, { stats.main.requests, stats.proxy.requests })
+    end)
+
+    it("a proxy option serves every request, whatever the environment's no_proxy says", function()
+      assert.equal("ok\n", run_with_env_proxy(server.proxy_url, "127.0.0.1,localhost"))
+      assert.equal("ok\n", run_with_env_proxy(nil, "127.0.0.1,localhost")) -- no_proxy itself works
+      local stats = server:stats()
+      assert.same({ 1, 1 }, { stats.main.requests, stats.proxy.requests })
     end)
   end)
 

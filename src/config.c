@@ -162,12 +162,7 @@ const char *mlab_config_apply(const mlab_config *c, CURL *curl)
     /* A server dripping bytes fails after low_speed_time, not the whole timeout. */
     MLAB_SETOPT(curl, CURLOPT_LOW_SPEED_LIMIT, 10L);
     MLAB_SETOPT(curl, CURLOPT_LOW_SPEED_TIME, c->low_speed_time);
-    /* max_body is enforced by the body callback, after every header has
-     * arrived: CURLOPT_MAXFILESIZE at max_body would fail at the
-     * Content-Length header, before a 429's Retry-After after it. Set far
-     * above it, it only makes libcurl refuse a Content-Length that overflows
-     * (else it would read such a body until the connection closes). */
-    MLAB_SETOPT(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)1 << 62);
+    MLAB_SETOPT(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
     MLAB_SETOPT(curl, CURLOPT_ACCEPT_ENCODING, "");
     MLAB_SETOPT(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     /* Redirects are never followed: libcurl would send the key header along. */

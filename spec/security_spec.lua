@@ -241,6 +241,8 @@ describe("security", function()
         "Unsupported proxy syntax in 'http://user:" .. PASSWORD .. "@bad host:1': Bad hostname")
       assert.is_nil(err.message:find(PASSWORD, 1, true), err.message)
       assert.matches("http://***@bad host", err.message, 1, true)
+      err = response.failure("COULDNT_CONNECT", "proxy 'socks5h://u:p@ss-" .. PASSWORD .. "@127.0.0.1:1' refused")
+      assert.equal("proxy 'socks5h://***@127.0.0.1:1' refused", err.message)
     end)
 
     -- The environment's proxy settings are libcurl's business: a process of

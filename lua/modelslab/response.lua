@@ -85,7 +85,7 @@ end
 -- libcurl may quote a URL in a message (a proxy's, from the environment):
 -- its user name and password never go further.
 local function without_userinfo(message)
-  return (message:gsub("(%a[%w+.-]*://)[^/@%s'\"]*@", "%1***@"))
+  return (message:gsub("(%a[%w+.-]*://)[^/%s'\"]*@", "%1***@")) -- to the last @: a raw @ in a password too
 end
 
 --- Judges a transport failure reported by the core.

@@ -377,6 +377,19 @@ describe("against hostile servers", function()
       assert.equal(hostile.id("completed"), final.execution.id)
       assert.equal(1, #time.slept) -- one retry after the out-of-step answer
     end)
+
+    it("a tracker retries one like any retryable error, each time on a new connection", function()
+      local client = new_client {}
+      local t = client:tracker { max_transfers = 1, interval = 0.01, jitter = 0, max_errors = 3 }
+      local outcome
+      t:track(WF, hostile.id("other_execution"), { on_done = function(doc, err) outcome = { doc, err } end })
+      t:run()
+      t:close()
+      client:close()
+      assert.is_nil(outcome[1])
+      assert.same({ INVALID, true, 3 }, { outcome[2].kind, outcome[2].out_of_step, outcome[2].attempts })
+      assert.same({ 3, 3 }, { server:stats().main.requests, server:stats().main.connections })
+    end)
   end)
 
   describe("runs", function()

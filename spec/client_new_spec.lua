@@ -108,9 +108,11 @@ describe("client:status arguments", function()
     end)
   end
 
-  for _, id in ipairs { 0, -1, 1.5, "12a", "1/../2", "", " 1", "+1", 2 ^ 60, 0 / 0, "0012" } do
+  for _, id in ipairs { 0, -1, 1.5, "12a", "1/../2", "", " 1", "+1", 2 ^ 60, 0 / 0, "0012", 2 ^ 53,
+    "9007199254740992", "9007199254740993", math.tointeger and math.tointeger(2 ^ 53) + 1 or 2 ^ 53 + 2 } do
     it("raises naming execution_id for " .. tostring(id), function()
-      assert.has_error(function() c:status(WF, id) end, "modelslab.status: execution_id must be a positive integer")
+      assert.has_error(function() c:status(WF, id) end,
+        "modelslab.status: execution_id must be a positive integer below 2^53")
     end)
   end
 end)
@@ -121,11 +123,16 @@ describe("reading execution ids from API answers (check.to_execution_id)", funct
   it("takes positive integers and strings of digits, as integers where Lua has them", function()
     assert.equal(12345, to_id(12345.0))
     assert.equal(42, to_id("42"))
+    assert.equal(2 ^ 53 - 1, to_id("9007199254740991"))
+    assert.equal(2 ^ 53 - 1, to_id(2 ^ 53 - 1))
     if math.type then assert.equal("integer", math.type(to_id(12345.0))) end
   end)
 
   it("refuses anything else", function()
-    for _, v in ipairs { 0, -1, 1.5, 2 ^ 60, 0 / 0, math.huge, "007", "12a", "", {}, true } do
+    -- 9007199254740993 is read as 2^53 by a double (Lua 5.1, LuaJIT, JSON):
+    -- refused, never rounded to another execution.
+    for _, v in ipairs { 0, -1, 1.5, 2 ^ 60, 0 / 0, math.huge, "007", "12a", "", {}, true, 2 ^ 53,
+      "9007199254740992", "9007199254740993", "18446744073709551617" } do
       assert.is_nil(to_id(v), tostring(v))
     end
   end)

@@ -64,6 +64,36 @@ describe("modelslab.decode_status", function()
     assert.same({ "first", "second", "eleventh" }, doc.output.proxy_links)
   end)
 
+  it("reads execution ids up to 2^53 - 1 and refuses larger ones, which a double would round", function()
+    local doc = assert(modelslab.decode_status('{"execution":{"id":9007199254740991,"status":"running"}}'))
+    assert.equal(9007199254740991, doc.execution.id)
+    for _, id in ipairs { "9007199254740992", "9007199254740993", "1e16" } do
+      local none, err = modelslab.decode_status('{"execution":{"id":' .. id .. ',"status":"running"}}')
+      assert.is_nil(none, id)
+      assert.equal("invalid_response", err.kind)
+    end
+  end)
+
+  it("refuses an object that names a field twice, at any depth", function()
+    for _, text in ipairs {
+      '{"execution":{"id":1,"status":"running","status":"completed"}}',
+      '{"execution":{"id":1,"status":"running"},"steps":[{"name":"a","status":"running","name":"b"}]}',
+      '{"execution":{"id":1,"status":"running"},"extra":[[{"x":null,"x":null}]]}',
+    } do
+      local none, err = modelslab.decode_status(text)
+      assert.is_nil(none, text)
+      assert.equal("invalid_response", err.kind)
+      assert.matches("same name twice", err.message)
+    end
+  end)
+
+  it("counts names right around colons, quotes and backslashes inside strings", function()
+    local doc = assert(modelslab.decode_status([[{"execution":{"id":1,"status":"running"},
+      "a":"ends in a backslash\\","b":"x:\"y\":z","c":{"d:\"":null},"e":"https://x/y?z=1"}]]))
+    assert.equal("ends in a backslash\\", doc.a)
+    assert.equal('x:"y":z', doc.b)
+  end)
+
   it("keeps fields it does not know", function()
     local doc = assert(modelslab.decode_status([[{"execution":{"id":1,"status":"running","gpu":"A100"},
       "queue_position":3,"steps":[{"name":"a","status":"running","progress":0.5}]}]]))

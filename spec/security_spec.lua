@@ -170,6 +170,130 @@ describe("security", function()
     end)
   end)
 
+  describe("credentials", function()
+    local PASSWORD = "pr0xy-s3cret-9d1f"
+
+    it("a base_url with a user name or password raises, without repeating it", function()
+      for _, url in ipairs { "http://user:" .. PASSWORD .. "@127.0.0.1/api/v1",
+        "https://" .. PASSWORD .. "@modelslab.com/api/v1", "http://user:" .. PASSWORD .. "@127.0.0.1" } do
+        local ok, err = pcall(modelslab.new, { api_key = KEY, base_url = url })
+        assert.is_false(ok, url)
+        assert.matches("base_url must not hold a user name or password", err)
+        assert.is_nil(err:find(PASSWORD, 1, true), err)
+      end
+      -- An @ in the path is no userinfo.
+      assert(modelslab.new { api_key = KEY, base_url = server.base_url .. "/@team" }):close()
+    end)
+
+    it("a bad proxy option raises, without repeating it", function()
+      for _, proxy in ipairs { true, 42, "ftp://u:" .. PASSWORD .. "@127.0.0.1:21", "u:" .. PASSWORD .. "@127.0.0.1",
+        "http://u:" .. PASSWORD .. " x@127.0.0.1", "http://u:" .. PASSWORD .. "@127.0.0.1/path",
+        "http://u:" .. PASSWORD .. "@127.0.0.1:80x", "http://u:" .. PASSWORD .. "@[::1" } do
+        local ok, err = pcall(modelslab.new, { api_key = KEY, base_url = server.base_url, proxy = proxy })
+        assert.is_false(ok, tostring(proxy))
+        assert.matches("proxy must be false or a proxy URL", err)
+        assert.is_nil(err:find(PASSWORD, 1, true), err)
+      end
+    end)
+
+    it("with a proxy option, every request goes through that proxy, with its credentials", function()
+      local url = server.proxy_url:gsub("^http://", "http://user:" .. PASSWORD .. "@")
+      local client = modelslab.new { api_key = KEY, base_url = server.base_url, proxy = url }
+      local doc = assert(client:status(WF, hostile.id("completed")))
+      assert.equal(hostile.id("completed"), doc.execution.id)
+      local p = client:poller()
+      p:add(WF, hostile.id("completed"))
+      local results, deadline = {}, modelslab.now() + 3
+      while #results == 0 and modelslab.now() < deadline do
+        results = p:poll(0)
+        if #results == 0 then p:wait(10) end
+      end
+      assert(results[1].doc)
+      p:close()
+      client:close()
+      local stats = server:stats()
+      assert.same({ 0, 2, 2 }, { stats.main.requests, stats.proxy.requests, stats.proxy.key_requests })
+      -- Over plain http the proxy sees the whole request, key included (README).
+      assert.matches("^GET " .. server.base_url:gsub("%p", "%%%0") .. "/workflows/", stats.proxy.targets[1])
+      assert.is_true(stats.proxy.header_names["proxy-authorization"])
+    end)
+
+    it("no tostring, field or error shows the proxy's password", function()
+      local dead = "http://user:" .. PASSWORD .. "@127.0.0.1:1"
+      local client = modelslab.new { api_key = KEY, base_url = server.base_url, proxy = dead, timeout = 2 }
+      local _, err = client:status(WF, 12345)
+      local p = client:poller()
+      for _, s in ipairs { tostring(client), tostring(client._handle), tostring(p), tostring(err), err.message } do
+        assert.is_nil(s:find(PASSWORD, 1, true), s)
+      end
+      for k, v in pairs(client) do
+        assert.is_nil(tostring(k):find(PASSWORD, 1, true))
+        assert.is_nil(tostring(v):find(PASSWORD, 1, true))
+      end
+      assert.equal("transport", err.kind)
+      p:close()
+      client:close()
+    end)
+
+    it("a message quoting a URL loses its user name and password", function()
+      local response = require "modelslab.response"
+      local err = response.failure("COULDNT_RESOLVE_PROXY",
+        "Unsupported proxy syntax in 'http://user:" .. PASSWORD .. "@bad host:1': Bad hostname")
+      assert.is_nil(err.message:find(PASSWORD, 1, true), err.message)
+      assert.matches("http://***@bad host", err.message, 1, true)
+      err = response.failure("COULDNT_CONNECT", "proxy 'socks5h://u:p@ss-" .. PASSWORD .. "@127.0.0.1:1' refused")
+      assert.equal("proxy 'socks5h://***@127.0.0.1:1' refused", err.message)
+    end)
+
+    -- The environment's proxy settings are libcurl's business: a process of
+    -- its own, with http_proxy set to the proxy and no_proxy as given.
+    local function run_with_env_proxy(proxy_option, no_proxy)
+      local script = [[
+        local modelslab = require "modelslab"
+        local opts = { api_key = arg[1], base_url = arg[2], timeout = 2 }
+        if arg[4] == "false" then opts.proxy = false elseif arg[4] ~= "nil" then opts.proxy = arg[4] end
+        local c = modelslab.new(opts)
+        local doc, err = c:status("]] .. WF .. [[", tonumber(arg[3]))
+        print(doc and "ok" or tostring(err))
+        c:close()
+      ]]
+      local path = os.tmpname()
+      local f = assert(io.open(path, "w"))
+      f:write(script)
+      f:close()
+      local lua = arg and arg[-1] or "lua5.4"
+      local env_proxy = server.proxy_url:gsub("^http://", "http://user:" .. PASSWORD .. "@")
+      local cmd = string.format("env -u no_proxy -u NO_PROXY http_proxy=%s %s LUA_PATH='lua/?.lua;lua/?/init.lua;;' "
+        .. "%s %s %s %s %d %s 2>&1", env_proxy, no_proxy and "no_proxy=" .. no_proxy or "", lua, path, KEY,
+        server.base_url, hostile.id("completed"), tostring(proxy_option))
+      local p = assert(io.popen(cmd))
+      local out = p:read("*a")
+      p:close()
+      os.remove(path)
+      assert.is_nil(out:find(PASSWORD, 1, true), out)
+      return out
+    end
+
+    it("by default the environment's http_proxy is used (libcurl's behaviour)", function()
+      assert.equal("ok\n", run_with_env_proxy(nil))
+      local stats = server:stats()
+      assert.same({ 0, 1 }, { stats.main.requests, stats.proxy.requests })
+    end)
+
+    it("proxy = false ignores the environment's http_proxy", function()
+      assert.equal("ok\n", run_with_env_proxy(false))
+      local stats = server:stats()
+      assert.same({ 1, 0 }, { stats.main.requests, stats.proxy.requests })
+    end)
+
+    it("a proxy option serves every request, whatever the environment's no_proxy says", function()
+      assert.equal("ok\n", run_with_env_proxy(server.proxy_url, "127.0.0.1,localhost"))
+      assert.equal("ok\n", run_with_env_proxy(nil, "127.0.0.1,localhost")) -- no_proxy itself works
+      local stats = server:stats()
+      assert.same({ 1, 1 }, { stats.main.requests, stats.proxy.requests })
+    end)
+  end)
+
   describe("CR, LF and NUL cannot inject headers or paths", function()
     local BAD_TEXT = { "a\r\nX-Injected: 1", "a\nX-Injected: 1", "a\rX-Injected: 1", "a\0X-Injected: 1" }
 

@@ -225,6 +225,17 @@ describe("client:wait", function()
       assert.equal("cancelled", assert(client:status(WF, 322)).execution.status)
     end)
 
+    it("cancels on the server when should_stop stops a wait with cancel_remote set", function()
+      local polls = 0
+      local _, err = client:wait(WF, 322, { interval = 0.05, timeout = 10, cancel_remote = true,
+        on_update = function() polls = polls + 1 end, should_stop = function() return polls >= 1 end })
+      assert.equal("cancelled", err.kind)
+      assert.is_true(err.remote_cancelled)
+      assert.is_nil(err.cancel_error)
+      assert.equal(1, sim:stats().by_route.cancel)
+      assert.equal("cancelled", assert(client:status(WF, 322)).execution.status)
+    end)
+
     it("runs and waits: run, then the new execution to the end", function()
       local events = {}
       local final = assert(client:run_and_wait(WF, { prompt = "a fox" }, {

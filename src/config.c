@@ -51,9 +51,25 @@ static struct curl_slist *mlab_append(struct curl_slist **list, const char *line
     return l;
 }
 
-/* Fills c from the options table at t: key, user_agent, ca_file, timeout,
- * connect_timeout (seconds), low_speed_time (whole seconds), max_body. c must
- * be zeroed and owned by a userdata whose __gc frees it, since this raises. */
+/* proxy: absent (libcurl's environment variables), false (none) or a URL,
+ * which may carry the proxy's own credentials. */
+static char *mlab_proxy_opt(lua_State *L, int t)
+{
+    lua_getfield(L, t, "proxy");
+    int none = lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!none)
+        return mlab_strdup_opt(L, t, "proxy");
+    char *empty = calloc(1, 1);
+    if (empty == NULL)
+        luaL_error(L, "modelslab: out of memory");
+    return empty;
+}
+
+/* Fills c from the options table at t: key, user_agent, ca_file, proxy,
+ * timeout, connect_timeout (seconds), low_speed_time (whole seconds),
+ * max_body. c must be zeroed and owned by a userdata whose __gc frees it,
+ * since this raises. */
 void mlab_config_read(lua_State *L, int t, mlab_config *c)
 {
     luaL_checktype(L, t, LUA_TTABLE);
@@ -63,6 +79,7 @@ void mlab_config_read(lua_State *L, int t, mlab_config *c)
     c->max_body = (size_t)mlab_number_opt(L, t, "max_body", 1, 1e9);
     c->user_agent = mlab_strdup_opt(L, t, "user_agent");
     c->ca_file = mlab_strdup_opt(L, t, "ca_file");
+    c->proxy = mlab_proxy_opt(L, t);
     if (c->user_agent == NULL)
         luaL_error(L, "modelslab: user_agent missing");
 
@@ -116,7 +133,8 @@ int mlab_config_copy(mlab_config *dst, const mlab_config *src)
     return mlab_copy_list(&dst->get_headers, src->get_headers)
         && mlab_copy_list(&dst->post_headers, src->post_headers)
         && mlab_copy_str(&dst->user_agent, src->user_agent)
-        && mlab_copy_str(&dst->ca_file, src->ca_file);
+        && mlab_copy_str(&dst->ca_file, src->ca_file)
+        && mlab_copy_str(&dst->proxy, src->proxy);
 }
 
 void mlab_config_free(mlab_config *c)
@@ -125,6 +143,9 @@ void mlab_config_free(mlab_config *c)
     curl_slist_free_all(c->post_headers);
     free(c->user_agent);
     free(c->ca_file);
+    if (c->proxy != NULL) /* it may hold the proxy's password */
+        memset(c->proxy, 0, strlen(c->proxy));
+    free(c->proxy);
     memset(c, 0, sizeof *c);
 }
 
@@ -154,6 +175,14 @@ const char *mlab_config_apply(const mlab_config *c, CURL *curl)
     MLAB_SETOPT(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     MLAB_SETOPT(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     MLAB_SETOPT(curl, CURLOPT_USERAGENT, c->user_agent);
+    /* The key header goes to the origin only, never in a CONNECT to a proxy. */
+    MLAB_SETOPT(curl, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+    /* A proxy given in the options serves every request: no_proxy from the
+     * environment does not apply. "" turns proxies off, environment too. */
+    if (c->proxy != NULL) {
+        MLAB_SETOPT(curl, CURLOPT_PROXY, c->proxy);
+        MLAB_SETOPT(curl, CURLOPT_NOPROXY, "");
+    }
     /* With a CA bundle in use, OpenSSL would also search the CA directory on
      * every new connection, which costs tens of milliseconds of CPU: the
      * bundle alone is used, ours or libcurl's built-in one (Debian's bundle

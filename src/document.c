@@ -5,11 +5,12 @@
  * absent; `output.output` and `output.proxy_links` become sequences. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "modelslab.h"
 
-#define MLAB_MAX_ID 9007199254740992.0 /* 2^53: every integer up to it is exact */
+/* 2^53 - 1, the largest id a double holds exactly (JSON numbers arrive as
+ * doubles): 9007199254740993 decodes to 2^53 and is refused, never rounded. */
+#define MLAB_MAX_ID 9007199254740991.0
 
 /* Pushes a message and returns it as the reason, for one-line failures. */
 static const char *mlab_fail(lua_State *L, const char *fmt, const char *a, int i)
@@ -101,6 +102,25 @@ static const char *mlab_check_steps(lua_State *L, int doc)
     return NULL;
 }
 
+/* The index a canonical key names ("0", "1", ... "10": digits, no sign, no
+ * leading zero), or -1. */
+static long mlab_canonical_index(lua_State *L, int key)
+{
+    size_t len;
+    if (lua_type(L, key) != LUA_TSTRING)
+        return -1;
+    const char *s = lua_tolstring(L, key, &len);
+    if (len == 0 || len > 6 || (s[0] == '0' && len > 1))
+        return -1;
+    long index = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        index = index * 10 + (s[i] - '0');
+    }
+    return index;
+}
+
 typedef struct {
     long index;
     int ref; /* stack slot of the value */
@@ -113,7 +133,9 @@ static int mlab_by_index(const void *a, const void *b)
 }
 
 /* Turns the table at t, an object keyed "0", "1", ... (older endpoints),
- * into a sequence pushed on the stack. 0 when the keys are not all indexes. */
+ * into a sequence in index order, pushed on the stack. 0 (nothing pushed)
+ * unless every key is canonical: "01" next to "1" would make the order a
+ * guess. A name given twice never gets here: decoding refuses it. */
 static int mlab_keyed_to_list(lua_State *L, int t)
 {
     int n = 0;
@@ -130,10 +152,8 @@ static int mlab_keyed_to_list(lua_State *L, int t)
     int base = lua_gettop(L), k = 0, ok = 1;
     lua_pushnil(L);
     while (ok && lua_next(L, t)) {
-        const char *s = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        char *end = NULL;
-        long index = s && *s >= '0' && *s <= '9' ? strtol(s, &end, 10) : -1;
-        ok = index >= 0 && end != NULL && *end == '\0';
+        long index = mlab_canonical_index(L, -2);
+        ok = index >= 0;
         if (ok) {
             keys[k].index = index;
             keys[k].ref = base + k + 1;

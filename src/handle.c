@@ -41,6 +41,7 @@ int mlab_handle_new(lua_State *L)
      * raise below frees what was made so far. */
     mlab_handle *h = lua_newuserdata(L, sizeof *h);
     memset(h, 0, sizeof *h);
+    h->sink.sock = CURL_SOCKET_BAD;
     luaL_getmetatable(L, MLAB_HANDLE_MT);
     lua_setmetatable(L, -2);
     mlab_config_read(L, 1, &h->config);
@@ -75,7 +76,18 @@ static int mlab_handle_request(lua_State *L)
     if (failed != NULL)
         return luaL_error(L, "modelslab: libcurl refused %s", failed);
     CURLcode rc = curl_easy_perform(h->curl);
+    mlab_sink_note_connection(&h->sink, h->curl);
     return mlab_push_result(L, &h->sink, h->curl, rc);
+}
+
+/* handle:drop_connection() -> true when the connection the last request used
+ * was still open and is now shut: an answer on it was out of step with its
+ * request, so nothing more may be read from it. */
+static int mlab_handle_drop_connection(lua_State *L)
+{
+    mlab_handle *h = mlab_check_open(L);
+    lua_pushboolean(L, getpid() == h->pid && mlab_sink_drop_connection(&h->sink));
+    return 1;
 }
 
 /* One idempotent close for close(), __gc and __close. */
@@ -118,6 +130,7 @@ void mlab_handle_register(lua_State *L)
     static const luaL_Reg methods[] = {
         { "request", mlab_handle_request },
         { "poller", mlab_handle_poller },
+        { "drop_connection", mlab_handle_drop_connection },
         { "close", mlab_handle_close },
         { "is_open", mlab_handle_is_open },
         { NULL, NULL },

@@ -20,15 +20,18 @@ static void mlab_json_config(lua_State *L, int inst, const char *name, int bool_
 }
 
 /* Removes cjson.null (a NULL light userdata) from every table below index t,
- * and rejects numbers that overflowed to infinity (1e400). cjson's depth limit
- * bounds the recursion. Returns an error message or NULL. */
-static const char *mlab_json_clean(lua_State *L, int t)
+ * rejects numbers that overflowed to infinity (1e400), and adds up the
+ * members of every object in *members. cjson's depth limit bounds the
+ * recursion. Returns an error message or NULL. */
+static const char *mlab_json_clean(lua_State *L, int t, size_t *members)
 {
     if (!lua_checkstack(L, 4))
         return "document nested too deeply";
     lua_pushnil(L);
     while (lua_next(L, t)) {
         int type = lua_type(L, -1);
+        if (lua_type(L, -2) == LUA_TSTRING) /* arrays have number keys only */
+            (*members)++;
         if (type == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == NULL) {
             lua_pop(L, 1);
             lua_pushvalue(L, -1);
@@ -41,7 +44,7 @@ static const char *mlab_json_clean(lua_State *L, int t)
             return "number out of range";
         }
         if (type == LUA_TTABLE) {
-            const char *err = mlab_json_clean(L, lua_gettop(L));
+            const char *err = mlab_json_clean(L, lua_gettop(L), members);
             if (err != NULL) {
                 lua_pop(L, 2);
                 return err;
@@ -52,10 +55,35 @@ static const char *mlab_json_clean(lua_State *L, int t)
     return NULL;
 }
 
-/* core.decode(text) -> value | nil, message */
+/* The members of every object in valid JSON text: one per ':' outside strings. */
+static size_t mlab_json_members(const char *text, size_t len)
+{
+    size_t n = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == ':') {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* core.decode(text) -> value | nil, message
+ * An object with a duplicate name is refused: cjson keeps the last one, and
+ * a document that says two things must not be read as either. Such a name is
+ * noticed as a member the text has and the decoded tables lack. */
 static int mlab_json_decode(lua_State *L)
 {
-    luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
     lua_settop(L, 1);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushvalue(L, 1);
@@ -65,10 +93,13 @@ static int mlab_json_decode(lua_State *L)
         return 2;
     }
     const char *err = NULL;
+    size_t members = 0;
     if (lua_type(L, -1) == LUA_TTABLE)
-        err = mlab_json_clean(L, lua_gettop(L));
+        err = mlab_json_clean(L, lua_gettop(L), &members);
     else if (lua_type(L, -1) == LUA_TNUMBER && !isfinite((double)lua_tonumber(L, -1)))
         err = "number out of range";
+    if (err == NULL && members != mlab_json_members(text, len))
+        err = "an object has the same name twice";
     if (err != NULL) {
         lua_pushnil(L);
         lua_pushstring(L, err);

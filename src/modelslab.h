@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "compat.h"
@@ -20,6 +21,7 @@ typedef struct {
     struct curl_slist *post_headers;  /* the same plus Content-Type */
     char *user_agent;
     char *ca_file;
+    char *proxy;  /* NULL: libcurl reads the environment; "": no proxy */
     long timeout_ms;
     long connect_timeout_ms;
     long low_speed_time;
@@ -38,6 +40,10 @@ typedef struct {
     int too_large;
     char retry_after[64];
     char errbuf[CURL_ERROR_SIZE];
+    /* The connection the last transfer used, while libcurl keeps it. */
+    curl_socket_t sock;
+    struct sockaddr_storage local, peer;
+    socklen_t local_len, peer_len;
 } mlab_sink;
 
 const char *mlab_sink_attach(mlab_sink *s, CURL *curl);
@@ -45,6 +51,8 @@ void mlab_sink_reset(mlab_sink *s, size_t max_body);
 void mlab_sink_free(mlab_sink *s);
 const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int method_i);
 int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc);
+void mlab_sink_note_connection(mlab_sink *s, CURL *curl);
+int mlab_sink_drop_connection(mlab_sink *s);
 
 /* core.c: registers a userdata type; close serves close(), __gc and __close. */
 void mlab_new_type(lua_State *L, const char *name, const luaL_Reg *methods,

@@ -13,6 +13,7 @@ typedef struct {
     CURL *curl;
     mlab_sink sink;
     lua_Integer id; /* Lua's name for the transfer in this slot; 0 when free */
+    lua_Integer done_id; /* the last transfer that finished here */
 } mlab_slot;
 
 typedef struct {
@@ -128,6 +129,8 @@ static int mlab_poller_perform(lua_State *L)
             continue;
         mlab_slot *s = mlab_slot_of(p, msg->easy_handle);
         CURLcode rc = msg->data.result;
+        if (s != NULL)
+            mlab_sink_note_connection(&s->sink, s->curl);
         curl_multi_remove_handle(p->multi, msg->easy_handle); /* msg is invalid from here */
         if (s == NULL)
             continue;
@@ -138,9 +141,25 @@ static int mlab_poller_perform(lua_State *L)
         for (int i = k; i >= 1; i--) /* value i is on top, the table below them */
             lua_rawseti(L, -(i + 1), i + 1);
         lua_rawseti(L, list, ++n);
+        s->done_id = s->id;
         s->id = 0;
         p->active--;
     }
+    return 1;
+}
+
+/* poller:drop_connection(id) -> true when the connection finished transfer id
+ * used was still open and is now shut (see handle:drop_connection). Only
+ * until its slot starts another transfer. */
+static int mlab_poller_drop_connection(lua_State *L)
+{
+    mlab_poller *p = mlab_check_poller(L);
+    lua_Integer id = luaL_checkinteger(L, 2);
+    int dropped = 0;
+    for (int i = 0; id > 0 && i < p->nslots; i++)
+        if (p->slots[i].done_id == id && p->slots[i].id == 0)
+            dropped = mlab_sink_drop_connection(&p->slots[i].sink);
+    lua_pushboolean(L, dropped);
     return 1;
 }
 
@@ -225,6 +244,7 @@ void mlab_poller_register(lua_State *L)
         { "wait", mlab_poller_wait },
         { "timeout", mlab_poller_timeout },
         { "active", mlab_poller_active },
+        { "drop_connection", mlab_poller_drop_connection },
         { "close", mlab_poller_close },
         { NULL, NULL },
     };

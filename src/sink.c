@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "modelslab.h"
 
@@ -67,6 +68,7 @@ const char *mlab_sink_attach(mlab_sink *s, CURL *curl)
 
 void mlab_sink_reset(mlab_sink *s, size_t max_body)
 {
+    s->sock = CURL_SOCKET_BAD;
     s->len = 0;
     s->max_body = max_body;
     s->too_large = 0;
@@ -97,6 +99,13 @@ const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int
             luaL_argerror(L, i + 1, "url contains CR, LF or NUL");
     if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK)
         return "CURLOPT_URL";
+    /* A POST (run, cancel) starts paid work: it never goes out on a reused
+     * connection, because libcurl re-sends a request whose reused connection
+     * died before the first response byte (RFC 9110 9.2.2 forbids that for
+     * non-idempotent requests). On a fresh connection it never retries. The
+     * connection stays in the pool afterwards, for GETs only. */
+    if (curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, (long)post) != CURLE_OK)
+        return "CURLOPT_FRESH_CONNECT";
     if (post) {
         /* COPYPOSTFIELDS: the body must outlive this call for the poller. */
         if (curl_easy_setopt(curl, CURLOPT_HTTPHEADER, c->post_headers) != CURLE_OK
@@ -110,9 +119,50 @@ const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int
     return NULL;
 }
 
+/* Notes which connection the finished transfer used (its socket and both
+ * addresses), so Lua can drop it later. Call it while libcurl still knows the
+ * transfer: after curl_easy_perform, or before curl_multi_remove_handle. */
+void mlab_sink_note_connection(mlab_sink *s, CURL *curl)
+{
+    s->sock = CURL_SOCKET_BAD;
+#if LIBCURL_VERSION_NUM >= 0x072d00
+    curl_socket_t sock = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD)
+        return;
+    s->local_len = sizeof s->local;
+    s->peer_len = sizeof s->peer;
+    if (getsockname(sock, (struct sockaddr *)&s->local, &s->local_len) == 0
+        && getpeername(sock, (struct sockaddr *)&s->peer, &s->peer_len) == 0)
+        s->sock = sock;
+#else
+    (void)curl;
+#endif
+}
+
+/* Shuts down the connection the last transfer used, if libcurl still has it:
+ * its next attempt to reuse it finds it dead and opens a new one. The socket
+ * is libcurl's to close; both addresses are checked first, so a descriptor
+ * since reused for another connection is never touched. 1 when dropped. */
+int mlab_sink_drop_connection(mlab_sink *s)
+{
+    struct sockaddr_storage local, peer;
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    curl_socket_t sock = s->sock;
+    s->sock = CURL_SOCKET_BAD;
+    if (sock == CURL_SOCKET_BAD
+        || getsockname(sock, (struct sockaddr *)&local, &local_len) != 0
+        || getpeername(sock, (struct sockaddr *)&peer, &peer_len) != 0
+        || local_len != s->local_len || peer_len != s->peer_len
+        || memcmp(&local, &s->local, local_len) != 0 || memcmp(&peer, &s->peer, peer_len) != 0)
+        return 0;
+    return shutdown(sock, SHUT_RDWR) == 0;
+}
+
 /* Pushes the outcome of a finished transfer:
- *   status, body, retry_after|nil        on any HTTP response
- *   nil, code_name, message, status|nil   when no usable response came
+ *   status, body, retry_after|nil                      on any HTTP response
+ *   nil, code_name, message, status|nil, retry_after|nil   when no usable
+ *     response came (status and retry_after when headers had arrived, as for
+ *     a 429 whose body is over max_body)
  * Returns the number of values pushed. */
 int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
 {
@@ -140,7 +190,11 @@ int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
             mlab_pushint(L, status);
         else
             lua_pushnil(L);
-        return 4;
+        if (status > 0 && s->retry_after[0])
+            lua_pushstring(L, s->retry_after);
+        else
+            lua_pushnil(L);
+        return 5;
     }
     mlab_pushint(L, status);
     lua_pushlstring(L, s->body ? s->body : "", s->len);

@@ -19,11 +19,17 @@ function check.workflow_id(fn, v)
   return v
 end
 
---- Reads an execution id: a positive integer up to 2^53, or a string of such
+-- Execution ids are integers from 1 to 2^53 - 1, the range a double (and so
+-- JSON as the API's clients read it) holds exactly. Anything at or past 2^53
+-- is refused, so 9007199254740993, which a double rounds down to 2^53, is
+-- never taken for another execution.
+local ID_LIMIT = 2 ^ 53
+
+--- Reads an execution id: an integer from 1 to 2^53 - 1, or a string of such
 -- digits; gives it back as a Lua integer where the language has them, or nil.
 function check.to_execution_id(v)
   if type(v) == "string" and v:find("^[1-9]%d*$") and #v <= 16 then v = tonumber(v) end
-  if type(v) == "number" and v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
+  if type(v) == "number" and v >= 1 and v < ID_LIMIT and v == math.floor(v) then
     return math.tointeger and math.tointeger(v) or v
   end
   return nil
@@ -32,7 +38,7 @@ end
 --- An execution id argument, checked (raises otherwise); returns its text.
 function check.execution_id(fn, v)
   local id = check.to_execution_id(v)
-  if not id then fail(fn, "execution_id", "must be a positive integer") end
+  if not id then fail(fn, "execution_id", "must be a positive integer below 2^53") end
   return string.format("%.0f", id)
 end
 
@@ -46,14 +52,45 @@ function check.header_value(fn, name, v)
   return v
 end
 
---- A base URL: http or https, a host, no query, fragment, spaces or controls.
+--- A base URL: http or https, a host, no user name or password, no query,
+-- fragment, spaces or controls. Messages never repeat the URL: it could hold
+-- a password.
 function check.base_url(fn, v)
   if type(v) ~= "string" or not v:find("^[hH][tT][tT][pP][sS]?://[^/?#%s]+") then
     fail(fn, "base_url", "must be an http:// or https:// URL")
   elseif v:find("[%s%c?#]") then
     fail(fn, "base_url", "must not contain spaces, control characters, ? or #")
+  elseif v:match("^[^:]*://([^/]*)"):find("@", 1, true) then
+    -- libcurl would send it as Basic auth, and tostring(client) would show it.
+    fail(fn, "base_url", "must not hold a user name or password (user:password@); the key goes in api_key")
   end
   return (v:gsub("/+$", ""))
+end
+
+local PROXY_SCHEMES = { http = true, https = true, socks4 = true, socks4a = true, socks5 = true, socks5h = true }
+-- RFC 3986 userinfo: unreserved, percent-encoded, sub-delims and ':'.
+local USERINFO = "^[%w%-%._~%%!%$&'%(%)%*%+,;=:]*$"
+
+--- A proxy: false (none, whatever the environment says), or a URL
+-- scheme://[user:password@]host[:port][/] with an http, https or socks
+-- scheme. Checked here so libcurl never has to quote it in an error (it
+-- would show the password); messages never repeat it either.
+function check.proxy(fn, v)
+  if v == nil or v == false then return v end
+  local problem = "must be false or a proxy URL such as http://[user:password@]host:port"
+  if type(v) ~= "string" then fail(fn, "proxy", problem) end
+  local scheme, authority, path = v:match("^(%a[%w]*)://([^/]*)(.*)$")
+  if not scheme or not PROXY_SCHEMES[scheme:lower()] or (path ~= "" and path ~= "/") then
+    fail(fn, "proxy", problem)
+  end
+  local userinfo, hostport = authority:match("^(.*)@([^@]*)$")
+  local host, port = (hostport or authority):match("^([^:%[%]]+)(.*)$")
+  if not host then host, port = (hostport or authority):match("^(%[[%x:%.]+%])(.*)$") end
+  if (userinfo and not userinfo:find(USERINFO)) or not host or not host:find("^[%w%-%.%[%]:]+$")
+    or not (port == "" or port:find("^:%d+$")) then
+    fail(fn, "proxy", problem)
+  end
+  return v
 end
 
 --- A positive number of seconds (or bytes).

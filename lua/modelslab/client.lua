@@ -21,7 +21,7 @@ Client.__index = Client
 
 local OPTIONS = {
   api_key = true, base_url = true, timeout = true, connect_timeout = true,
-  low_speed_time = true, max_body = true, ca_file = true, user_agent = true,
+  low_speed_time = true, max_body = true, ca_file = true, user_agent = true, proxy = true,
 }
 
 --- Makes a client. See `modelslab.new`.
@@ -47,8 +47,9 @@ function client.new(opts)
     max_body = check.positive("new", "max_body", opts.max_body or 1048576, 1e9),
     ca_file = check.optional("new", "ca_file", opts.ca_file, "string"),
     user_agent = check.header_value("new", "user_agent", user_agent),
+    proxy = check.proxy("new", opts.proxy),
   }
-  -- The key stays inside the core's header list; nothing here keeps it.
+  -- The key (and a proxy's password) stay inside the core; nothing here keeps them.
   return setmetatable({
     base_url = base_url, timeout = timeout, _handle = handle,
     _runs = {}, _run_count = 0, _pause_until = -math.huge,
@@ -63,9 +64,9 @@ function Client:_request(method, path, body)
   if not self._handle:is_open() then error("modelslab: the client is closed", 3) end
   local phase = openresty.phase()
   if phase then return openresty.request(self, phase, method, path, body) end
-  -- The core answers (status, body, retry_after) or (nil, code, message, status).
-  local status, a, b, c = self._handle:request(method, self.base_url .. path, body)
-  if not status then return nil, response.failure(a, b, c) end
+  -- The core answers (status, body, retry_after) or (nil, code, message, status, retry_after).
+  local status, a, b, c, d = self._handle:request(method, self.base_url .. path, body)
+  if not status then return nil, response.failure(a, b, c, d) end
   local decoded, err = response.read(status, a, b)
   return decoded, err, status
 end
@@ -82,7 +83,10 @@ function Client:status(workflow_id, execution_id)
   local id = check.execution_id("status", execution_id)
   local doc, err, http_status = self:_request("GET", "/workflows/" .. workflow_id .. "/runs/" .. id)
   if not doc then return nil, err end
-  return document.status(doc, http_status)
+  doc, err = document.status(doc, http_status, tonumber(id))
+  -- Another execution's answer: the connection is out of step; never reuse it.
+  if err and err.out_of_step then self._handle:drop_connection() end
+  return doc, err
 end
 
 --- Starts an execution of a workflow.

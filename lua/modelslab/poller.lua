@@ -70,7 +70,7 @@ function Poller:add(workflow_id, execution_id, tag)
   check.workflow_id("poller:add", workflow_id)
   local id = check.execution_id("poller:add", execution_id)
   self:_submit {
-    method = "GET", url = self._base_url .. "/workflows/" .. workflow_id .. "/runs/" .. id, status = true,
+    method = "GET", url = self._base_url .. "/workflows/" .. workflow_id .. "/runs/" .. id, status = tonumber(id),
     result = { workflow_id = workflow_id, execution_id = execution_id, tag = tag },
   }
 end
@@ -88,13 +88,15 @@ function Poller:_take(id)
   return r
 end
 
-local function judge(req, r)
+local function judge(core, req, r)
   local doc, err
   if r[2] == nil then
-    err = response.failure(r[3], r[4], r[5])
+    err = response.failure(r[3], r[4], r[5], r[6])
   else
     doc, err = response.read(r[2], r[3], r[4])
-    if doc and req.status then doc, err = document.status(doc, r[2]) end
+    -- req.status: the execution id a status fetch asked for.
+    if doc and req.status then doc, err = document.status(doc, r[2], req.status) end
+    if err and err.out_of_step then core:drop_connection(r[1]) end
   end
   return doc, err, r[2]
 end
@@ -111,7 +113,7 @@ function Poller:poll(timeout_ms)
     local req = self._requests[r[1]]
     self._requests[r[1]] = nil
     self._count = self._count - 1
-    local doc, err, http_status = judge(req, r)
+    local doc, err, http_status = judge(self._core, req, r)
     if req.internal then
       self._ready[req.id] = { doc, err, http_status }
     else

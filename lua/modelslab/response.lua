@@ -39,6 +39,7 @@ local function retry_after_of(body, header)
   local from_body = type(body) == "table" and seconds(body.retry_after) or nil
   local from_header
   if header then
+    header = header:match("^[ \t]*(.-)[ \t]*$") -- a field value may end in whitespace (RFC 9110 5.5)
     from_header = seconds(header:match("^%d+$"))
     if not from_header then
       local at = core.getdate(header)
@@ -81,15 +82,23 @@ function response.read(status, body, retry_after_header)
   return decoded
 end
 
+-- libcurl may quote a URL in a message (a proxy's, from the environment):
+-- its user name and password never go further.
+local function without_userinfo(message)
+  return (message:gsub("(%a[%w+.-]*://)[^/%s'\"]*@", "%1***@")) -- to the last @: a raw @ in a password too
+end
+
 --- Judges a transport failure reported by the core.
 -- @tparam string code libcurl's error name, or "TOO_LARGE"
 -- @tparam string message libcurl's message
 -- @tparam[opt] number status the HTTP status, when headers had arrived
-function response.failure(code, message, status)
+-- @tparam[opt] string retry_after_header the raw Retry-After header, when headers had arrived
+function response.failure(code, message, status, retry_after_header)
+  message = without_userinfo(message)
   if code == "TOO_LARGE" then
     if status and (status < 200 or status > 299) then
-      return errors.new(status == 429 and "rate_limited" or "http",
-        "HTTP " .. status .. " (" .. message .. ")", { status = status })
+      return errors.new(status == 429 and "rate_limited" or "http", "HTTP " .. status .. " (" .. message .. ")",
+        { status = status, retry_after = retry_after_of(nil, retry_after_header) })
     end
     return errors.new("invalid_response", message, { status = status })
   end

@@ -105,7 +105,7 @@ function M.decode(body)
   end
   out.execution_id = execution_id(id)
   if not out.execution_id then
-    return bad("execution id must be a positive integer, got %s", tostring(id))
+    return bad("execution id must be a positive integer below 2^53, got %s", tostring(id))
   end
   if out.status ~= nil and type(out.status) ~= "string" then
     return bad("status must be a string, got %s", type(out.status))

@@ -7,19 +7,27 @@
 --   { "reset" }                close with RST (SO_LINGER 0)
 --   { "close" }                close with FIN
 --   { "hang" }                 never write again; wait for the client to go
+--   { "sleep", seconds }       wait, reading nothing
+--   { "skip_next" }            leave the next request on this connection unanswered
 -- Without a closing action the connection stays open for the next request.
--- A case is chosen by the execution id of a status request: hostile.id(name).
+-- A case is chosen by the execution id of a status request, hostile.id(name),
+-- or by the workflow id of a run, hostile.workflow(name). An answer's
+-- `"id":12345` becomes the id asked for (both have five digits), so a
+-- document belongs to its request unless a case says otherwise.
 --
 --   local server = require("spec.support.hostile").start()
---   -- server.base_url, server.other_url (another port), server.alt_url (127.0.0.2)
+--   -- server.base_url, server.other_url (another port), server.alt_url (127.0.0.2),
+--   -- server.proxy_url (an HTTP forward proxy that answers as the main listener)
 --   server:stats(); server:reset(); server:stop()
 
 local hostile = {}
 
 local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 hostile.WF = WF
-hostile.FIRST_ID = 1000
+hostile.FIRST_ID = 10000 -- five digits, as 12345
+hostile.OTHER_ID = 54321 -- an execution no request asks for
 hostile.BIG = 100 * 1024 -- over the specs' max_body of 64 KiB
+hostile.MAX_BODY = 65536 -- the specs' max_body
 hostile.SOAK_IDS = { 500000, 999999 } -- ids answered by hostile.soak_answer
 
 local REASONS = {
@@ -77,6 +85,21 @@ end
 
 local function big_json()
   return '{"status":"success","padding":"' .. string.rep("x", hostile.BIG) .. '"}'
+end
+
+-- A completed document of exactly `size` bytes (padded with a field).
+local function sized(size)
+  local head = COMPLETED:sub(1, -2) .. ',"padding":"'
+  return head .. string.rep("x", size - #head - 2) .. '"}'
+end
+
+-- Output whose proxy_links is the raw JSON object `links`.
+local function links(object)
+  return doc("completed", nil, ',"output":{"output":["https://cdn.example/1.png"],"proxy_links":' .. object .. "}")
+end
+
+local function run_answer(id)
+  return '{"status":"success","message":"Workflow execution started","execution_id":' .. id .. "}"
 end
 
 -- An HTTP-date `seconds` from now, as Retry-After may carry it.
@@ -146,6 +169,8 @@ local cases = {
   { "id_2_64", fixed(json(200, (doc("running"):gsub('"id":12345', '"id":18446744073709551616')))) },
   { "id_negative", fixed(json(200, (doc("running"):gsub('"id":12345', '"id":-5')))) },
   { "id_fraction", fixed(json(200, (doc("running"):gsub('"id":12345', '"id":12345.5')))) },
+  { "id_2_53", fixed(json(200, (doc("running"):gsub('"id":12345', '"id":9007199254740992')))) },
+  { "id_2_53_plus_1", fixed(json(200, (doc("running"):gsub('"id":12345', '"id":9007199254740993')))) },
   { "time_2_64", fixed(json(200, doc("completed", ',"execution_time":18446744073709551616'))) },
   { "invalid_utf8", fixed(json(200, (COMPLETED:gsub("Text to Image", "Text \255\254 \192\128 to Image")))) },
   { "lone_surrogate", fixed(json(200, (COMPLETED:gsub("Text to Image", "Text \\ud800 to Image")))) },
@@ -161,6 +186,29 @@ local cases = {
   { "step_without_name", fixed(json(200, (COMPLETED:gsub('"name":"Text to Image",', "")))) },
   { "step_not_object", fixed(json(200, (COMPLETED:gsub('"steps":%[.-%]', '"steps":["Text to Image"]')))) },
   { "unknown_status", fixed(json(200, doc("exploded"))) },
+  -- Another execution's document: never taken for the one asked for.
+  { "other_execution", fixed(json(200, (COMPLETED:gsub('"id":12345', '"id":' .. hostile.OTHER_ID)))) },
+  { "duplicate_id", fixed(json(200, (COMPLETED:gsub('"id":12345', '"id":12345,"id":' .. hostile.OTHER_ID)))) },
+  -- A complete answer, then a moment later another execution's answer
+  -- nobody asked for: the client's next request on this connection, sent in
+  -- that moment, reads it as its own (and gets no other answer). Later
+  -- requests on the connection are answered in step again.
+  { "stale_answer", function()
+    return { { "send", json(200, RUNNING) }, { "sleep", 0.3 }, { "skip_next" },
+      { "send", json(200, (COMPLETED:gsub('"id":12345', '"id":' .. hostile.OTHER_ID))) } }
+  end },
+  -- proxy_links as an object: only "0", "1", ... "n-1" make a list.
+  { "links_ordered", fixed(json(200, links('{"2":"c","0":"a","10":"k","1":"b","3":"d","4":"e","5":"f","6":"g",'
+    .. '"7":"h","8":"i","9":"j"}'))) },
+  { "links_leading_zero", fixed(json(200, links('{"0":"a","01":"b"}'))) },
+  { "links_gap", fixed(json(200, links('{"0":"a","2":"c"}'))) },
+  { "links_duplicate", fixed(json(200, links('{"0":"a","1":"b","1":"evil"}'))) },
+  { "links_escaped_duplicate", fixed(json(200, links('{"0":"a","\\u0030":"evil"}'))) },
+  { "links_negative", fixed(json(200, links('{"0":"a","-1":"b"}'))) },
+  -- Bodies at the size limit.
+  { "body_max", fixed(json(200, sized(hostile.MAX_BODY))) },
+  { "body_max_plus_one", fixed(json(200, sized(hostile.MAX_BODY + 1))) },
+  { "body_max_plus_one_until_close", fixed("HTTP/1.1 200 OK\r\n\r\n" .. sized(hostile.MAX_BODY + 1), "close") },
   { "api_error_200", fixed(json(200, '{"status":"error","message":"Out of credits"}')) },
   -- Rate limits.
   { "rate_body", fixed(json(429, '{"status":"error","message":"Rate limit exceeded","retry_after":30}')) },
@@ -169,6 +217,12 @@ local cases = {
     return { { "send", json(429, '{"status":"error"}', { "Retry-After: " .. http_date(120) }) } }
   end },
   { "rate_both", fixed(json(429, '{"status":"error","retry_after":30}', { "Retry-After: 90" })) },
+  { "rate_header_space", fixed(json(429, '{"status":"error"}', { "Retry-After: \t120 " })) },
+  -- Retry-After after a Content-Length over max_body, and with a chunked body over it.
+  { "rate_big", fixed("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: "
+    .. #big_json() .. "\r\nRetry-After: 42\r\n\r\n" .. big_json()) },
+  { "rate_big_chunked", fixed("HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\nRetry-After: 42\r\n\r\n"
+    .. chunk(big_json()) .. "0\r\n\r\n") },
   { "rate_header_junk", fixed(json(429, '{"status":"error"}', { "Retry-After: soon" })) },
   { "rate_huge", fixed(json(429, '{"status":"error","retry_after":1e9}')) },
   { "rate_html", fixed(http(429, "text/html", "<html><body>Too many requests</body></html>")) },
@@ -191,7 +245,18 @@ local cases = {
     if ctx.conn_requests > 1 then return { { "close" } } end -- read the request, drop the connection
     return { { "send", json(200, ctx.answered < 2 and RUNNING or COMPLETED) } }
   end },
+  -- Runs (chosen by workflow id): a good answer, and a server that reads the
+  -- run and drops the connection without answering, every time.
+  { "run_ok", fixed(json(200, run_answer(12345))) },
+  { "run_dropped", function() return { { "close" } } end },
+  { "run_id_2_53_plus_1", fixed(json(200, run_answer(9007199254740993))) },
+  { "run_id_string_2_53_plus_1", fixed(json(200, run_answer('"9007199254740993"'))) },
+  { "run_id_2_53_minus_1", fixed(json(200, run_answer(9007199254740991))) },
 }
+
+-- An error body with both fields shows `message` (the documented order).
+cases[#cases + 1] = { "http_500_message_and_error",
+  fixed(json(500, '{"status":"error","error":"internal detail","message":"Shown message"}')) }
 
 -- Error statuses with a JSON, an HTML and an empty body.
 for _, code in ipairs { 401, 403, 404, 422, 500, 502, 503, 504 } do
@@ -222,6 +287,29 @@ function hostile.case(id)
   return hostile.cases[(tonumber(id) or 0) - hostile.FIRST_ID + 1]
 end
 
+local RUN_WF_PREFIX = "00000000-0000-4000-8000-0000000"
+
+--- The workflow id whose runs play the case `name`.
+function hostile.workflow(name)
+  return RUN_WF_PREFIX .. hostile.id(name)
+end
+
+--- The case for a request target (a status fetch or a run), and the id asked for.
+function hostile.case_of(target)
+  local id = target:match("/workflows/[^/]+/runs/(%d+)$")
+  if not id then id = target:match("/workflows/" .. RUN_WF_PREFIX:gsub("%-", "%%-") .. "(%d%d%d%d%d)/run$") end
+  return hostile.case(id), id
+end
+
+--- The actions with each `"id":12345` turned into the id asked for (same length).
+function hostile.for_id(actions, id)
+  if not id or #id ~= 5 then return actions end
+  for _, a in ipairs(actions) do
+    if a[1] == "send" or a[1] == "drip" then a[2] = a[2]:gsub('"id":12345([,}])', '"id":' .. id .. "%1") end
+  end
+  return actions
+end
+
 -- The soak's executions: each completes after (id % 4) + 1 polls; `roll` in
 -- [0, 1) picks a fault for about 5 % of answers.
 local FAULTS = {
@@ -239,7 +327,7 @@ function hostile.soak_answer(id, polls, roll)
     return FAULTS[math.floor(roll / 0.05 * #FAULTS) + 1](), false
   end
   local done = polls > id % 4
-  return { { "send", json(200, done and COMPLETED or RUNNING) } }, done
+  return { { "send", json(200, ((done and COMPLETED or RUNNING):gsub('"id":12345', '"id":' .. id))) } }, done
 end
 
 -- Launching ---------------------------------------------------------------
@@ -267,7 +355,7 @@ function Server:call(path)
 end
 
 --- Counters since start or the last reset, leaving out the /_hostile/ routes:
--- for each listener (main, other, alt) `accepted` (every TCP connection,
+-- for each listener (main, other, alt, proxy) `accepted` (every TCP connection,
 -- even one that never sent a request), `connections` (those that sent one),
 -- `requests`, `key_requests` (requests that carried a `key` header),
 -- `header_names` (every header name seen) and `targets` (the last request
@@ -295,7 +383,7 @@ function hostile.start()
     .. quote(script_path()) .. ' --parent-pid "$PPID"', "r"))
   local pid = handle:read("*l")
   local line = handle:read("*l") or ""
-  local main, other, alt = line:match("^hostile listening on (%S+) (%S+) (%S+)$")
+  local main, other, alt, proxy = line:match("^hostile listening on (%S+) (%S+) (%S+) (%S+)$")
   if not (pid and main) then
     handle:close()
     error("hostile: the server did not start (see stderr)", 2)
@@ -303,6 +391,7 @@ function hostile.start()
   return setmetatable({
     handle = handle, pid = tonumber(pid), url = "http://" .. main, base_url = "http://" .. main .. "/api/v1",
     other_url = "http://" .. other, alt_url = "http://" .. alt, main = main, other = other, alt = alt,
+    proxy_url = "http://" .. proxy,
   }, Server)
 end
 

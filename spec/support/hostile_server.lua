@@ -1,12 +1,14 @@
 -- The hostile server: plays the answers of spec/support/hostile.lua on three
 -- loopback listeners (main: 127.0.0.1, other: 127.0.0.1 on another port,
 -- alt: 127.0.0.2) and counts what arrives, so a spec can tell whether a
--- request or a `key` header ever reached the other two. One coroutine per
+-- request or a `key` header ever reached the other two. A fourth, proxy,
+-- acts as an HTTP forward proxy: it records a request in absolute form and
+-- answers it as main would, without main counting it. One coroutine per
 -- connection over socket.select, so a hanging or dripping answer never holds
 -- up another connection.
 --
 -- usage: lua5.4 spec/support/hostile_server.lua [--parent-pid PID]
--- prints "hostile listening on MAIN OTHER ALT" (host:port each) when ready.
+-- prints "hostile listening on MAIN OTHER ALT PROXY" (host:port each) when ready.
 
 local socket = require "socket"
 local cjson = require "cjson"
@@ -32,7 +34,8 @@ local function listen(host)
   return { sock = l, addr = ip .. ":" .. port }
 end
 
-local listeners = { main = listen("127.0.0.1"), other = listen("127.0.0.1"), alt = listen("127.0.0.2") }
+local listeners = { main = listen("127.0.0.1"), other = listen("127.0.0.1"), alt = listen("127.0.0.2"),
+  proxy = listen("127.0.0.1") }
 
 local stats, state
 local function reset()
@@ -107,7 +110,8 @@ end
 -- What to play for a request on the main listener.
 local function answer_main(req, c)
   if req.target:find("^/_hostile/") then return control(req) end
-  local id = tonumber(req.target:match("/workflows/[^/]+/runs/(%d+)$"))
+  local case, asked = hostile.case_of(req.target)
+  local id = tonumber(asked)
   if id and id >= hostile.SOAK_IDS[1] and id <= hostile.SOAK_IDS[2] then
     local polls = (state.soak_polls[id] or 0) + 1
     local roll = math.random()
@@ -117,12 +121,11 @@ local function answer_main(req, c)
     if roll < 0.05 then stats.soak.faults = stats.soak.faults + 1 end
     return actions
   end
-  local case = id and hostile.case(id)
   if not case then return not_found() end
   stats.by_case[case.name] = (stats.by_case[case.name] or 0) + 1
   local ctx = { conn_requests = c.requests, answered = state.answered[case.name] or 0,
     other = listeners.other.addr, alt = listeners.alt.addr }
-  local actions = case.respond(req, ctx)
+  local actions = hostile.for_id(case.respond(req, ctx), asked)
   if actions[1] and actions[1][1] == "send" then state.answered[case.name] = ctx.answered + 1 end
   return actions
 end
@@ -149,6 +152,10 @@ local function play(c, actions)
       return false
     elseif what == "close" then
       return false
+    elseif what == "sleep" then
+      sleep(a[2])
+    elseif what == "skip_next" then
+      c.skip = (c.skip or 0) + 1
     elseif what == "hang" then
       while receive(c) do end -- until the client goes away
       return false
@@ -169,7 +176,15 @@ local function serve(c)
       if c.requests == 1 then stats[c.listener].connections = stats[c.listener].connections + 1 end
       record(c.listener, req)
     end
-    local actions = c.listener == "main" and answer_main(req, c) or answer_elsewhere()
+    local actions = {}
+    if c.skip and c.skip > 0 then
+      c.skip = c.skip - 1
+    elseif c.listener == "proxy" then
+      req.target = req.target:gsub("^%a+://[^/]+", "")
+      actions = answer_main(req, c)
+    else
+      actions = c.listener == "main" and answer_main(req, c) or answer_elsewhere()
+    end
     if not play(c, actions) then return end
   end
 end
@@ -206,7 +221,7 @@ local function parent_alive()
 end
 
 io.stdout:write("hostile listening on ", listeners.main.addr, " ", listeners.other.addr, " ",
-  listeners.alt.addr, "\n")
+  listeners.alt.addr, " ", listeners.proxy.addr, "\n")
 io.stdout:flush()
 
 local next_check = 0

@@ -5,6 +5,7 @@
 -- @module modelslab.cli.args
 
 local core = require "modelslab.core"
+local check = require "modelslab.check"
 local filter = require "modelslab.cli.filter"
 
 local args = {}
@@ -69,7 +70,7 @@ local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%
 local CHECKS = {
   WORKFLOW_ID = function(v) return v:find(UUID) ~= nil, "WORKFLOW_ID must be a UUID (8-4-4-4-12 hex digits)" end,
   EXECUTION_ID = function(v)
-    return v:find("^[1-9]%d*$") ~= nil and #v <= 15, "EXECUTION_ID must be a positive integer"
+    return check.to_execution_id(v) ~= nil, "EXECUTION_ID must be a positive integer below 2^53"
   end,
 }
 

@@ -64,9 +64,10 @@ function Client:_request(method, path, body)
   local phase = openresty.phase()
   if phase then return openresty.request(self, phase, method, path, body) end
   -- The core answers (status, body, retry_after) or (nil, code, message, status).
-  local status, a, b, c = self._handle:request(method, self.base_url .. path, body)
+  local url = self.base_url .. path
+  local status, a, b, c = self._handle:request(method, url, body)
   if not status then return nil, response.failure(a, b, c) end
-  local decoded, err = response.read(status, a, b)
+  local decoded, err = response.read(status, a, b, url)
   return decoded, err, status
 end
 

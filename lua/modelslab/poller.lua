@@ -93,7 +93,7 @@ local function judge(req, r)
   if r[2] == nil then
     err = response.failure(r[3], r[4], r[5])
   else
-    doc, err = response.read(r[2], r[3], r[4])
+    doc, err = response.read(r[2], r[3], r[4], req.url)
     if doc and req.status then doc, err = document.status(doc, r[2]) end
   end
   return doc, err, r[2]

@@ -94,7 +94,8 @@ describe("each example, from a fresh copy of the checkout with the command in it
         -- The port the simulator got; on another Lua, that Lua and its build.
         command = command:gsub("127%.0%.0%.1:8080", "127.0.0.1:" .. sim.port)
         if LUA ~= "lua5.4" and command:find("lua5.4 examples/", 1, true) then
-          command = command:gsub("^make ", "make LUA=" .. MAKE_LUA .. " "):gsub("lua5%.4 examples/", LUA .. " examples/")
+          command = command:gsub("^make ", "make LUA=" .. MAKE_LUA .. " ")
+            :gsub("lua5%.4 examples/", LUA .. " examples/")
         end
         results[name] = { command = command }
         script[#script + 1] = string.format("(timeout 120 %s) >%s.out 2>&1; echo $? >%s.code%s",

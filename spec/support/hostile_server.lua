@@ -107,7 +107,8 @@ end
 -- What to play for a request on the main listener.
 local function answer_main(req, c)
   if req.target:find("^/_hostile/") then return control(req) end
-  local id = tonumber(req.target:match("/workflows/[^/]+/runs/(%d+)$"))
+  -- A case is picked by the execution id, or by a base URL under /case/ID/.
+  local id = tonumber(req.target:match("^/case/(%d+)/") or req.target:match("/workflows/[^/]+/runs/(%d+)$"))
   if id and id >= hostile.SOAK_IDS[1] and id <= hostile.SOAK_IDS[2] then
     local polls = (state.soak_polls[id] or 0) + 1
     local roll = math.random()

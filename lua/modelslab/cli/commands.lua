@@ -142,15 +142,20 @@ local function per_minute(v)
   return n and n .. "/min" or "-"
 end
 
--- The entries of a list that are objects; the others are counted on stderr.
+-- The entries of a list that are objects; the others (a JSON null comes as
+-- a hole) are counted on stderr.
 local function objects(list, what, env)
-  local kept = {}
-  for _, v in ipairs(list) do
-    if type(v) == "table" then kept[#kept + 1] = v end
+  local n = 0
+  for k in pairs(list) do
+    if type(k) == "number" and k > n then n = k end
   end
-  if #kept < #list then
-    env.say_error(string.format("%d of the %d %s the server sent are not objects; not shown",
-      #list - #kept, #list, what))
+  local kept = {}
+  for i = 1, n do
+    local v = list[i]
+    if type(v) == "table" and v[1] == nil then kept[#kept + 1] = v end
+  end
+  if #kept < n then
+    env.say_error(string.format("%d of the %d %s the server sent are not objects; not shown", n - #kept, n, what))
   end
   return kept
 end
@@ -160,7 +165,7 @@ function commands.workflows(client, r, env)
   local list, err = client:workflows()
   if not list then return failed(err, r, env) end
   if r.opts.json then
-    env.out:write(#list == 0 and "[]" or json.encode(list), "\n")
+    env.out:write(next(list) == nil and "[]" or json.encode(list), "\n")
     return codes.COMPLETED
   end
   local rows = { { "ID", "NAME", "RATE LIMIT", "CALLS" } }

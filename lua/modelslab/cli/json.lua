@@ -59,13 +59,16 @@ local function number(v)
   return string.format("%.17g", v)
 end
 
--- A table is an array when its keys are exactly 1..n (n > 0).
-local function is_array(t)
-  local n = #t
-  if n == 0 then return false end
-  local count = 0
-  for _ in pairs(t) do count = count + 1 end
-  return count == n
+-- A table is an array when every key is a positive integer: the decoder
+-- turns a JSON null into a hole, so [1,null,3] comes back with no key 2.
+-- Returns the array's length (its largest key), or nil.
+local function array_length(t)
+  local n = 0
+  for k in pairs(t) do
+    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return nil end
+    if k > n then n = k end
+  end
+  return n > 0 and n or nil
 end
 
 local encode
@@ -91,9 +94,10 @@ encode = function(v, depth, key)
   if kind == "string" then return escape(v) end
   if kind ~= "table" then return escape(tostring(v)) end
   if depth > 32 then error("modelslab.cli.json: nested too deep", 0) end
-  if is_array(v) or (next(v) == nil and ARRAY_KEYS[key]) then
+  local n = array_length(v)
+  if n or (next(v) == nil and ARRAY_KEYS[key]) then
     local out = {}
-    for i = 1, #v do out[i] = encode(v[i], depth + 1) end
+    for i = 1, n or 0 do out[i] = encode(v[i], depth + 1) end
     return "[" .. table.concat(out, ",") .. "]"
   end
   return object(v, depth)

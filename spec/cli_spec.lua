@@ -4,6 +4,7 @@
 local simulator = require "modelslab.simulator"
 local hostile = require "spec.support.hostile"
 local vt = require "spec.support.vt"
+local shell = require "spec.support.shell"
 local cjson = require "cjson"
 
 local SCENARIO = "spec/fixtures/scenarios/cli.lua"
@@ -19,16 +20,7 @@ local HIDE, SHOW = ESC .. "?25l", ESC .. "?25h"
 
 local sim
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local quote, read = shell.quote, shell.read
 
 local function write(path, text)
   local f = assert(io.open(path, "wb"))

@@ -5,28 +5,13 @@
 -- * then again with arguments, against spec/fixtures/scenarios/cli.lua, for
 --   what each one shows.
 local simulator = require "modelslab.simulator"
+local support = require "spec.support.shell"
 
 local WF = "cccccccc-0000-4000-8000-000000000003"
 local LUA = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
 local MAKE_LUA = LUA == "luajit" and "luajit" or LUA:sub(4)  -- make LUA=5.1 builds for lua5.1
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
-
-local function shell(command)
-  local p = assert(io.popen(command .. ' 2>&1; echo "exit=$?"'))
-  local out = p:read("*a")
-  p:close()
-  return { out = out:gsub("exit=%d+\n$", ""), code = tonumber(out:match("exit=(%d+)\n$")) }
-end
+local quote, read, shell = support.quote, support.read, support.exec
 
 local function tmpdir()
   local dir = shell("mktemp -d").out:gsub("%s+$", "")

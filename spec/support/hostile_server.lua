@@ -107,8 +107,13 @@ end
 -- What to play for a request on the main listener.
 local function answer_main(req, c)
   if req.target:find("^/_hostile/") then return control(req) end
-  -- A case is picked by the execution id, or by a base URL under /case/ID/.
-  local id = tonumber(req.target:match("^/case/(%d+)/") or req.target:match("/workflows/[^/]+/runs/(%d+)$"))
+  local odd = req.target:match("^/odd/(%a+)/")
+  if odd then
+    local answered = state.answered["odd " .. odd] or 0
+    if req.target:find("/runs/") then state.answered["odd " .. odd] = answered + 1 end
+    return hostile.odd_answer(odd, req.target, answered) or not_found()
+  end
+  local id = tonumber(req.target:match("/workflows/[^/]+/runs/(%d+)$"))
   if id and id >= hostile.SOAK_IDS[1] and id <= hostile.SOAK_IDS[2] then
     local polls = (state.soak_polls[id] or 0) + 1
     local roll = math.random()

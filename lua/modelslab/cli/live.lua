@@ -16,7 +16,7 @@ Live.__index = Live
 
 --- Makes the live view.
 -- @tparam table ctx `out` (a file), `term` (from `term.detect`),
---   `execution_id`, `filter`, `getenv` (to follow the width on resize)
+--   `execution_id`, `filter`
 -- @treturn table the sink
 function live.new(ctx)
   return setmetatable({ ctx = ctx, spin = 0, shown = true }, Live)
@@ -55,7 +55,9 @@ end
 -- wraps) and the block shorter than the screen (so none scrolls away).
 function Live:draw()
   local t = self.ctx.term
-  if self.ctx.getenv then t.width, t.height = term.size(self.ctx.getenv) end
+  -- A terminal that does not say (or not this time) keeps the size it had.
+  local cols, rows = term.reported_size()
+  if cols then t.width, t.height = cols, rows end
   local now = view.now()
   -- The clock shown never goes back, not even when the server's final
   -- execution_time is shorter than the time counted while waiting.

@@ -35,22 +35,29 @@ local function read_command(command)
   return text
 end
 
---- The terminal's size: as the terminal reports it now (so a resize shows
--- at the next frame), else `$COLUMNS` (and `$LINES`), else `tput`, else 80
--- columns. One short-lived `stty` per call: cheap beside a frame every 0.1 s.
+--- The terminal's size as it reports it now (one short-lived `stty`: cheap
+-- beside a frame every 0.1 s), so a resize shows at the next frame.
+-- @treturn number|nil columns, nil when the terminal does not say
+-- @treturn number|nil rows
+function term.reported_size()
+  local rows, cols = (read_command("stty size 2>/dev/null </dev/tty") or ""):match("^(%d+) (%d+)")
+  rows, cols = tonumber(rows), tonumber(cols)
+  if not cols or cols == 0 then return nil end
+  return math.max(cols, 20), rows and rows > 0 and math.max(rows, 3) or nil
+end
+
+--- The terminal's size: as it reports it, else `$COLUMNS` (and `$LINES`),
+-- else `tput`, else 80 columns.
 -- @tparam function getenv like `os.getenv`
 -- @treturn number columns, at least 20
 -- @treturn number|nil rows, when known (at least 3)
 function term.size(getenv)
-  local rows, cols = (read_command("stty size 2>/dev/null </dev/tty") or ""):match("^(%d+) (%d+)")
-  rows, cols = tonumber(rows), tonumber(cols)
-  if not cols or cols == 0 then
-    cols, rows = tonumber(getenv("COLUMNS") or ""), tonumber(getenv("LINES") or "")
-  end
+  local cols, rows = term.reported_size()
+  if cols then return cols, rows end
+  cols, rows = tonumber(getenv("COLUMNS") or ""), tonumber(getenv("LINES") or "")
   if not cols then cols = tonumber((read_command("tput cols 2>/dev/null") or ""):match("%d+")) end
   if not cols or cols < 20 then cols = cols and 20 or 80 end
-  if rows and rows < 1 then rows = nil end
-  return cols, rows and math.max(rows, 3)
+  return cols, rows and rows > 0 and math.max(rows, 3) or nil
 end
 
 local function utf8_locale(getenv)

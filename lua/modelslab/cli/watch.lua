@@ -73,7 +73,7 @@ end
 -- @treturn number the exit code (see `modelslab.cli.codes`)
 function watch.follow(client, workflow_id, execution_id, o, env)
   local ctx = {
-    out = env.out, term = env.term, clock = modelslab.now, filter = o.filter, getenv = env.getenv,
+    out = env.out, term = env.term, clock = modelslab.now, filter = o.filter,
     workflow_id = workflow_id, execution_id = tonumber(execution_id),
   }
   local sink = make_sink(ctx, o)

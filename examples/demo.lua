@@ -1,7 +1,10 @@
--- The demo (`make demo`): start the bundled simulator on a free loopback port
--- and run its three-step workflow through `modelslab run --watch`, which
--- follows the execution to the end. Exits with the command's code: 0 when the
--- execution completes. No account or network needed.
+-- The demo: start the bundled simulator on a free loopback port and run its
+-- three-step workflow through `modelslab run --watch`, which follows the
+-- execution to the end. Exits with the command's code: 0 when the execution
+-- completes. No account or network needed. From the checkout:
+--
+--   make demo
+dofile((arg[0]:match("^(.*)/") or ".") .. "/checkout.lua")  -- the checkout's modules (see that file)
 local simulator = require "modelslab.simulator"
 
 local WORKFLOW = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"

@@ -1,12 +1,21 @@
 -- A game-style loop: 60 frames a second, a few executions tracked from
 -- update(dt), and a frame never waits on the network. Prints the slowest
--- tracker:update() it saw. Against the bundled simulator:
---   lua5.4 examples/game_loop.lua BASE_URL KEY WORKFLOW_ID EXECUTION_ID...
--- (the key may also come from MODELSLAB_API_KEY).
+-- tracker:update() it saw.
+--
+-- From the checkout, against the bundled simulator (start it first, in
+-- another shell: bin/modelslab-simulator --port 8080):
+--
+--   make && lua5.4 examples/game_loop.lua http://127.0.0.1:8080/api/v1 sim-key \
+--     3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42 12345 12346
+--
+-- Arguments: BASE_URL KEY WORKFLOW_ID EXECUTION_ID... (KEY may be "" when
+-- $MODELSLAB_API_KEY holds it).
+dofile((arg[0]:match("^(.*)/") or ".") .. "/checkout.lua")  -- the checkout's modules (see that file)
 local modelslab = require "modelslab"
 local core = require "modelslab.core"
 
-local base_url, key, workflow = arg[1], arg[2] or os.getenv("MODELSLAB_API_KEY"), arg[3]
+local base_url, workflow = arg[1], arg[3]
+local key = arg[2] ~= "" and arg[2] or os.getenv("MODELSLAB_API_KEY")
 if not (base_url and key and workflow and arg[4]) then
   io.stderr:write("usage: game_loop.lua BASE_URL KEY WORKFLOW_ID EXECUTION_ID...\n")
   os.exit(64)

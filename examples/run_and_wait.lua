@@ -1,11 +1,17 @@
 -- Start an execution and follow it to the end, printing each change as it
 -- happens (the events of client:wait).
 --
---   MODELSLAB_API_KEY=... lua5.4 examples/run_and_wait.lua [WORKFLOW_ID [PROMPT [BASE_URL]]]
+-- From the checkout, against the bundled simulator (start it first, in
+-- another shell: bin/modelslab-simulator --port 8080):
 --
--- The key comes from $MODELSLAB_API_KEY; BASE_URL defaults to
+--   make && MODELSLAB_API_KEY=sim-key MODELSLAB_BASE_URL=http://127.0.0.1:8080/api/v1 \
+--     lua5.4 examples/run_and_wait.lua
+--
+-- Arguments: [WORKFLOW_ID [PROMPT [BASE_URL]]]. The key comes from
+-- $MODELSLAB_API_KEY; BASE_URL defaults to
 -- $MODELSLAB_BASE_URL, else the real API; WORKFLOW_ID to the bundled
 -- simulator's. Exits 0 when the execution completed, 1 otherwise.
+dofile((arg[0]:match("^(.*)/") or ".") .. "/checkout.lua")  -- the checkout's modules (see that file)
 local modelslab = require "modelslab"
 
 local workflow_id = arg[1] or "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"

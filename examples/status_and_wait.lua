@@ -1,12 +1,17 @@
 -- Look at an execution once, then wait for it to finish.
 --
---   MODELSLAB_API_KEY=... lua5.4 examples/status_and_wait.lua [WORKFLOW_ID EXECUTION_ID [BASE_URL]]
+-- From the checkout, against the bundled simulator (start it first, in
+-- another shell: bin/modelslab-simulator --port 8080):
 --
--- The key comes from $MODELSLAB_API_KEY only (an argument would stay in the
--- shell's history). BASE_URL defaults to $MODELSLAB_BASE_URL, else the real
--- API; the ids default to the bundled simulator's workflow and execution
--- 12345, so `bin/modelslab-simulator` and MODELSLAB_API_KEY=sim-key is enough.
+--   make && MODELSLAB_API_KEY=sim-key MODELSLAB_BASE_URL=http://127.0.0.1:8080/api/v1 \
+--     lua5.4 examples/status_and_wait.lua
+--
+-- Arguments: [WORKFLOW_ID EXECUTION_ID [BASE_URL]]. The key comes from
+-- $MODELSLAB_API_KEY only (an argument would stay in the shell's history).
+-- BASE_URL defaults to $MODELSLAB_BASE_URL, else the real API; the ids to the
+-- bundled simulator's workflow and its execution 12345.
 -- Exits 0 when the execution completed, 1 otherwise.
+dofile((arg[0]:match("^(.*)/") or ".") .. "/checkout.lua")  -- the checkout's modules (see that file)
 local modelslab = require "modelslab"
 
 local workflow_id = arg[1] or "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"

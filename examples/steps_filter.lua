@@ -1,9 +1,15 @@
 -- Wait for an execution, then look into its steps with modelslab.steps:
 -- which failed, which matched a name, how far it got, how long each took.
 --
---   MODELSLAB_API_KEY=... lua5.4 examples/steps_filter.lua [WORKFLOW_ID EXECUTION_ID [BASE_URL]]
+-- From the checkout, against the bundled simulator (start it first, in
+-- another shell: bin/modelslab-simulator --port 8080):
 --
--- The ids default to the bundled simulator's failed execution (12346).
+--   make && MODELSLAB_API_KEY=sim-key MODELSLAB_BASE_URL=http://127.0.0.1:8080/api/v1 \
+--     lua5.4 examples/steps_filter.lua
+--
+-- Arguments: [WORKFLOW_ID EXECUTION_ID [BASE_URL]]; the ids default to the
+-- bundled simulator's failed execution (12346).
+dofile((arg[0]:match("^(.*)/") or ".") .. "/checkout.lua")  -- the checkout's modules (see that file)
 local modelslab = require "modelslab"
 local steps = modelslab.steps
 

@@ -2,12 +2,18 @@
 -- signature scheme is documented, confirm each with a status request before
 -- trusting it. Deliveries can repeat: deduplicate on execution_id.
 --
---   MODELSLAB_API_KEY=... lua5.4 examples/webhook.lua [BODY_FILE...]
+-- From the checkout, against the bundled simulator (start it first, in
+-- another shell: bin/modelslab-simulator --port 8080):
 --
+--   make && MODELSLAB_API_KEY=sim-key MODELSLAB_BASE_URL=http://127.0.0.1:8080/api/v1 \
+--     lua5.4 examples/webhook.lua
+--
+-- Arguments: [BODY_FILE...], each a delivery's body.
 -- Without files it decodes built-in samples about the bundled simulator's
 -- executions 12345 and 12346. The base URL comes from $MODELSLAB_BASE_URL.
 -- Exits 0 when every delivery was decoded and checked against the API, 1
 -- when one could not be decoded or checked.
+dofile((arg[0]:match("^(.*)/") or ".") .. "/checkout.lua")  -- the checkout's modules (see that file)
 local modelslab = require "modelslab"
 
 local FLAT = [[{"event":"workflow.completed","execution_id":12345,

@@ -2,6 +2,9 @@
 -- with pipes for the line and JSON outputs, and under a pseudo-terminal
 -- (util-linux `script`) for the live view and Ctrl-C.
 local simulator = require "modelslab.simulator"
+local hostile = require "spec.support.hostile"
+local vt = require "spec.support.vt"
+local shell = require "spec.support.shell"
 local cjson = require "cjson"
 
 local SCENARIO = "spec/fixtures/scenarios/cli.lua"
@@ -17,16 +20,7 @@ local HIDE, SHOW = ESC .. "?25l", ESC .. "?25h"
 
 local sim
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local quote, read = shell.quote, shell.read
 
 local function write(path, text)
   local f = assert(io.open(path, "wb"))
@@ -76,11 +70,13 @@ end
 -- Runs the command on a pseudo-terminal: { out (both streams), code }.
 -- opts.interrupt: once this text shows, type Ctrl-C (the terminal turns it
 -- into SIGINT for the command), then wait for the command to end.
+-- opts.stty: settings for the terminal first; opts.meanwhile: shell to start
+-- in the background before the command (e.g. a resize later on).
 local function tty(words, env, opts)
   opts = opts or {}
   local log, out_file = os.tmpname(), os.tmpname()
   local inner = command(words, env)
-  if opts.stty then inner = "stty " .. opts.stty .. "; exec " .. inner end
+  if opts.stty then inner = "stty " .. opts.stty .. "; " .. (opts.meanwhile or "") .. "exec " .. inner end
   local feed = "true"
   if opts.interrupt then
     feed = "(i=0; while [ $i -lt 100 ] && ! grep -q " .. quote(opts.interrupt) .. " " .. log
@@ -101,6 +97,46 @@ local function json_lines(text)
   local list = {}
   for line in text:gmatch("[^\n]+") do list[#list + 1] = cjson.decode(line) end
   return list
+end
+
+-- Output a terminal can show safely: no escape sequence from the server
+-- (ours are colours, cursor moves and erasing: never 2J, OSC or BEL), no C1
+-- control, no lone 0x9B (none of our own marks holds that byte).
+local function inert(text)
+  assert.is_nil(text:find("\27[2J", 1, true), "an erase-screen from the server got through")
+  assert.is_nil(text:find("\27]", 1, true), "an OSC from the server got through")
+  assert.is_nil(text:find("\7", 1, true), "a BEL from the server got through")
+  assert.is_nil(text:find("\194[\128-\159]"), "a C1 control got through")
+  assert.is_nil(text:find("\155", 1, true), "a 0x9B byte got through")
+end
+
+-- A directory holding `modelslab`, which runs this checkout's command on the
+-- spec's interpreter: a hint printed by the command can then run as printed.
+local function modelslab_on_path()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir " .. quote(dir)))
+  local pwd = io.popen("pwd"):read("*l")
+  write(dir .. "/modelslab", "#!/bin/sh\nexec " .. LUA .. " " .. quote(pwd .. "/bin/modelslab") .. ' "$@"\n')
+  assert(os.execute("chmod +x " .. quote(dir .. "/modelslab")))
+  return dir
+end
+
+-- Runs a command line in sh with only the given variables changed: { out, err, code }.
+local function sh(line, env)
+  local unset, set = {}, {}
+  for k, v in pairs(env) do
+    if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. quote(v) end
+  end
+  local vars = { table.concat(unset, " "), table.concat(set, " ") }
+  local err_file = os.tmpname()
+  local p = assert(io.popen("env " .. table.concat(vars, " ") .. " sh -c " .. quote(line) .. " 2>" .. err_file
+    .. '; echo "exit=$?"'))
+  local out = p:read("*a")
+  p:close()
+  local res = { out = out:gsub("exit=%d+\n$", ""), err = read(err_file), code = tonumber(out:match("exit=(%d+)\n$")) }
+  os.remove(err_file)
+  return res
 end
 
 describe("the modelslab command", function()
@@ -136,6 +172,8 @@ describe("the modelslab command", function()
         { { "watch", WF, "1", "--interval" }, "needs a value" },
         { { "status", WF, "1", "--filter", "colour=red" }, "unknown %-%-filter" },
         { { "status", WF, "1", "--filter", "pattern=[a" }, "malformed pattern" },
+        { { "status", WF, "1", "--filter", "status=bogus" },
+          "status=bogus is not a status: use pending, running, completed, failed, cancelled" },
         { { "run", WF, "novalue" }, "KEY=VALUE" },
         { { "run", WF, "seed:={oops" }, "not JSON" },
         { { "run", WF, "--json-params", "/nonexistent/params.json" }, "cannot read" },
@@ -475,6 +513,255 @@ describe("the modelslab command", function()
       local doc = cjson.decode(run({ "schema", WF, "--json" }).out)
       assert.equal("prompt", doc.parameters[1].key)
       assert.equal(69, run({ "schema", "dddddddd-0000-4000-8000-000000000004" }).code)
+    end)
+  end)
+  describe("what the API says about an error", function()
+    it("a 422 names what is wrong with the parameters, in the message and in the --json line", function()
+      local res = run { "run", WF, "seed:=1" }
+      assert.equal(69, res.code)
+      assert.matches("http 422: Validation failed %-%- prompt: The prompt field is required%.", res.err)
+      res = run { "run", WF, "seed:=1", "--json" }
+      local e = cjson.decode(res.out)
+      assert.same({ "error", 422, 69 }, { e.type, e.status, e.exit_code })
+      assert.same({ prompt = { "The prompt field is required." } }, e.details)
+    end)
+
+    it("the --json error line carries the server's retry_after", function()
+      local res = run { "status", WF, "14", "--json" }
+      assert.equal(69, res.code)
+      local e = cjson.decode(res.out)
+      assert.same({ "error", "rate_limited", 429, 7 }, { e.type, e.kind, e.status, e.retry_after })
+    end)
+
+    it("a 404 from a base URL without /api/v1 says what is missing; other 404s do not", function()
+      local res = run { "status", WF, "1", "--base-url", sim.url }
+      assert.equal(69, res.code)
+      assert.matches("http 404: Not found %(is base_url missing /api/v1%?%)", res.err)
+      res = run { "status", WF, "999" }
+      assert.equal(69, res.code)
+      assert.is_nil(res.err:find("/api/v1?", 1, true), res.err)
+    end)
+
+    it("the simulator's banner shows the base URL the command needs", function()
+      local p = assert(io.popen("echo $$; exec " .. LUA .. " bin/modelslab-simulator --scenario " .. SCENARIO))
+      local pid, first, second = p:read("*l"), p:read("*l"), p:read("*l")
+      local base = second and second:match("^base URL: (http://%S+)")
+      local res = base and run({ "status", WF, "1", "--base-url", base }, { MODELSLAB_BASE_URL = false })
+      os.execute("kill " .. pid)
+      p:close()
+      assert.matches("^modelslab%-simulator listening on http://127%.0%.0%.1:%d+$", first)
+      assert.matches("/api/v1$", base)
+      assert.equal(0, res.code, res.err)
+    end)
+  end)
+
+  describe("picking a watch up again", function()
+    it("after --timeout prints a command that works as printed, with --base-url and --api-key-file", function()
+      local key_file = os.tmpname() .. " it's a key"  -- a quote and spaces: the shell must see one word
+      write(key_file, sim.key .. "\n")
+      local env = { MODELSLAB_API_KEY = false, MODELSLAB_BASE_URL = false }
+      local res = run({ "watch", WF, "10", "--timeout", "0.2", "--base-url", sim.base_url, "--api-key-file", key_file,
+        unpack(FAST) }, env)
+      assert.equal(3, res.code)
+      local hint = res.err:match("the execution goes on: (modelslab watch [^\n]+)")
+      assert.truthy(hint, res.err)
+      assert.truthy(hint:find("--base-url " .. sim.base_url, 1, true), hint)
+      -- typed into a shell: it reaches the server with the key, and times out again (3, not 64, 69 or 77)
+      local bin = modelslab_on_path()
+      env.PATH = bin .. ":" .. os.getenv("PATH")
+      local again = sh(hint .. " --timeout 0.2", env)
+      os.execute("rm -rf " .. quote(bin))
+      os.remove(key_file)
+      assert.equal(3, again.code, again.err)
+    end)
+
+    it("after Ctrl-C prints the command with --base-url; run prints it too", function()
+      local res = tty({ "watch", WF, "10", "--base-url", sim.base_url, unpack(FAST) }, { MODELSLAB_BASE_URL = false },
+        { interrupt = "Long" })
+      assert.equal(130, res.code)
+      assert.truthy(res.out:find("interrupted; the execution goes on: modelslab watch " .. WF .. " 10 --base-url "
+        .. sim.base_url, 1, true), res.out)
+      res = run({ "run", WF, "prompt=x", "--base-url", sim.base_url }, { MODELSLAB_BASE_URL = false })
+      assert.matches("follow it: modelslab watch " .. WF:gsub("%-", "%%-") .. " %d+ %-%-base%-url "
+        .. sim.base_url:gsub("%p", "%%%0") .. "\n", res.out)
+    end)
+  end)
+
+  describe("trouble while watching", function()
+    it("shows each retry as it happens: a line, a JSON event, a dim line on a terminal", function()
+      local res = run { "watch", WF, "15", unpack(FAST) }
+      assert.equal(0, res.code, res.err)
+      assert.matches("%] retrying: HTTP 503 [^\n]*%(1/5%)\n[^\n]*%] retrying: HTTP 503 [^\n]*%(2/5%)\n", res.out)
+      sim:reset()
+      res = run { "watch", WF, "15", "--json", unpack(FAST) }
+      assert.equal(0, res.code)
+      local retries = {}
+      for _, ev in ipairs(json_lines(res.out)) do
+        if ev.type == "retry" then retries[#retries + 1] = ev end
+      end
+      assert.equal(2, #retries)
+      local first = retries[1]
+      assert.same({ 1, 503, 5, "http" }, { first.attempt, first.status, first.max_attempts, first.kind })
+      assert.equal(2, retries[2].attempt)
+      assert.is_number(retries[2].delay)
+      sim:reset()
+      res = tty { "watch", WF, "15", unpack(FAST) }
+      assert.equal(0, res.code)
+      assert.matches(PESC .. "2mretrying: HTTP 503 [^\n]*%(2/5%)" .. PESC .. "0m", res.out)
+    end)
+
+    it("says the connection is refused, attempt by attempt, before it gives up", function()
+      local res = run { "watch", WF, "1", "--base-url", "http://127.0.0.1:1/api/v1", unpack(FAST) }
+      assert.equal(69, res.code)
+      for n = 1, 4 do assert.matches("retrying: cannot connect %(" .. n .. "/5%)", res.out) end
+    end)
+  end)
+
+  describe("the live view when the terminal shrinks", function()
+    -- Execution 16 runs 1.5 s with lines about 90 columns wide, polled every
+    -- 0.5 s; the terminal goes from 100 columns to 40 after 0.7 s, between
+    -- two polls, and a marker in the output says where. Replayed on a
+    -- terminal that rewraps (most do) and on one that cuts lines (xterm),
+    -- the scrollback must hold one block: no fragments, no copies.
+    local MARK = ESC .. "7777m"  -- an SGR no terminal knows: ignored
+    local res, before, after
+    setup(function()
+      res = tty({ "watch", WF, "16", "--no-color", "--interval", "0.5", "--max-interval", "0.5" }, { COLUMNS = false },
+        { stty = "cols 100 rows 40",
+          meanwhile = "(sleep 0.7; stty cols 40 </dev/tty; printf '\\033[7777m' >/dev/tty) & " })
+      local block = res.out:sub(1, (res.out:find(SHOW, 1, true) or #res.out + 1) - 1)  -- outputs are never cut
+      local at = block:find(MARK, 1, true)
+      if at then before, after = block:sub(1, at - 1), block:sub(at + #MARK) end
+    end)
+
+    -- The frames in a piece of output: each begins where the cursor goes back up and clears a line.
+    local function frames(out)
+      local starts = {}
+      for pos in out:gmatch("()\r" .. PESC .. "%d+A" .. PESC .. "2K") do starts[#starts + 1] = pos end
+      local list = {}
+      for i, pos in ipairs(starts) do list[i] = out:sub(pos, (starts[i + 1] or #out + 1) - 1) end
+      return list
+    end
+
+    local function widest(frame)
+      local w = 0
+      for line in frame:gsub(PESC .. "[%d;?]*[A-Za-z]", ""):gmatch("[^\r\n]+") do
+        local _, n = line:gsub("[^\128-\191]", "")
+        w = math.max(w, n)
+      end
+      return w
+    end
+
+    it("draws every frame after the resize within the new width, from the next frame on", function()
+      assert.equal(0, res.code, res.out)
+      assert.truthy(after, "the resize happened after the watch ended")
+      assert.is_true(widest(before) > 60)
+      local list = frames(after)
+      assert.is_true(#list >= 4, #list .. " frames after the resize")
+      -- The first may have been drawn as the terminal changed; none after it is wide.
+      for i = 2, #list do assert.is_true(widest(list[i]) < 40, "frame " .. i .. ":\n" .. list[i]) end
+    end)
+
+    for _, reflow in ipairs { true, false } do
+      it("leaves one block in the scrollback on a terminal that " .. (reflow and "rewraps" or "cuts lines"), function()
+        local t = vt.new(100, 40)
+        t:feed(before)
+        t:resize(40, reflow)
+        t:feed(after)
+        local headers, bars = 0, 0
+        for _, line in ipairs(t:lines()) do
+          if line:find("execution 16", 1, true) then headers = headers + 1 end
+          if line:find("steps", 1, true) then bars = bars + 1 end
+        end
+        assert.same({ 1, 1 }, { headers, bars }, table.concat(t:lines(), "\n"))
+      end)
+    end
+
+    it("never shows less elapsed time at the end than during the run", function()
+      local shown = {}
+      for e in res.out:gmatch("execution 16 · ([%d.]+)s") do shown[#shown + 1] = tonumber(e) end
+      assert.is_true(#shown > 3)
+      for i = 2, #shown do assert.is_true(shown[i] >= shown[i - 1], table.concat(shown, " ")) end
+    end)
+  end)
+
+  describe("server text on a terminal", function()
+    it("never passes C1 controls or malformed UTF-8 through, on any output", function()
+      for _, res in ipairs { run { "status", WF, "17" }, run { "watch", WF, "17", unpack(FAST) },
+          tty { "status", WF, "17" }, tty { "watch", WF, "17", unpack(FAST) } } do
+        assert.equal(1, res.code)
+        inert(res.out .. (res.err or ""))
+        assert.matches("C1?[31m lone?[2J step", res.out, 1, true)
+        assert.matches("bad?[31m?[2Jend", res.out, 1, true)
+      end
+    end)
+
+    it("keeps --json exact: controls escaped, never dropped or changed", function()
+      local res = run { "status", WF, "17", "--json" }
+      inert(res.out)
+      assert.is_nil(res.out:find("\27", 1, true))
+      local doc = cjson.decode(res.out)
+      assert.equal("bad\194\155[31m\239\191\189[2Jend", doc.error)  -- a lone byte has no JSON form: U+FFFD
+      assert.equal("C1\194\155[31m lone\239\191\189[2J step", doc.steps[1].name)
+    end)
+  end)
+
+  describe("odd documents from a hostile server", function()
+    local server
+    setup(function() server = hostile.start() end)
+    teardown(function() server:stop() end)
+
+    -- Runs the command against one of the hostile cases, from a fresh start.
+    local function against(case, words, terminal)
+      server:reset()
+      local env = { MODELSLAB_BASE_URL = server.url .. "/odd/" .. case .. "/api/v1",
+        MODELSLAB_API_KEY = "odd-documents-key" }
+      local res = terminal and tty(words, env) or run(words, env)
+      assert.is_nil((res.out .. (res.err or "")):find("internal error", 1, true), res.out .. (res.err or ""))
+      inert(res.out .. (res.err or ""))
+      return res
+    end
+
+    local HWF, ID = hostile.WF, "12345"
+    local ODD = "odd?[2J?[31m?[5m?text"
+    local ODD_PATTERN = ODD:gsub("%p", "%%%0")
+
+    it("workflows shows the entries that are objects and counts the others", function()
+      local res = against("completed", { "workflows" })
+      assert.equal(0, res.code, res.err)
+      assert.matches(ODD, res.out, 1, true)
+      assert.matches("\n7 +%- +[%d.e+]+/min +12\n", res.out)
+      assert.matches("4 of the 6 workflows the server sent are not objects", res.err, 1, true)
+      res = against("completed", { "workflows", "--json" })
+      assert.equal(0, res.code)
+      assert.equal(1e300, cjson.decode(res.out)[1].call_count)
+    end)
+
+    it("schema shows what it can of an odd workflow", function()
+      local res = against("completed", { "schema", HWF })
+      assert.equal(0, res.code, res.err)
+      assert.matches("description +" .. ODD_PATTERN, res.out)
+      assert.matches("rate limit +%-", res.out)
+      assert.matches("3 of the 4 parameters the server sent are not objects", res.err, 1, true)
+      assert.equal(0, against("completed", { "schema", HWF, "--json" }).code)
+    end)
+
+    it("status, watch and the live view survive huge times, far timestamps and odd statuses", function()
+      local res = against("completed", { "status", HWF, ID })
+      assert.equal(0, res.code, res.err)
+      assert.matches(">10000h", res.out, 1, true)
+      for _, words in ipairs { { "watch", HWF, ID, unpack(FAST) }, { "watch", HWF, ID, "--json", unpack(FAST) } } do
+        assert.equal(0, against("completed", words).code)
+        assert.equal(1, against("failed", words).code)
+        res = against("status", words)
+        assert.equal(69, res.code)
+        assert.matches("undocumented status: " .. ODD, res.err, 1, true)
+      end
+      res = against("completed", { "watch", HWF, ID, unpack(FAST) }, true)
+      assert.equal(0, res.code, res.out)
+      assert.matches("output:\r?\n  " .. ODD_PATTERN, res.out)
+      assert.equal(1, against("failed", { "watch", HWF, ID, unpack(FAST) }, true).code)
+      assert.equal(69, against("status", { "watch", HWF, ID, unpack(FAST) }, true).code)
     end)
   end)
 end)

@@ -90,6 +90,22 @@ describe("client:status against the simulator", function()
       assert.equal("modelslab: http 401: Invalid API key", tostring(err))
     end)
 
+    it("http 404 with a hint when the base URL lacks /api/v1, through the client and the poller", function()
+      local bare = modelslab.new { api_key = sim.key, base_url = sim.url, timeout = 2 }
+      local err = status_error(100, bare)
+      assert.same({ "http", 404, "Not found (is base_url missing /api/v1?)" }, { err.kind, err.status, err.message })
+      local poller = bare:poller()
+      poller:add(WF, 100)
+      local results = {}
+      for _ = 1, 50 do  -- five seconds at most
+        results = poller:poll(100)
+        if #results > 0 then break end
+      end
+      poller:close()
+      bare:close()
+      assert.equal("Not found (is base_url missing /api/v1?)", results[1].err.message)
+    end)
+
     it("http 404 for an unknown execution", function()
       local err = status_error(999999)
       assert.equal("http", err.kind)

@@ -1,41 +1,127 @@
--- Runs every script in examples/ against the simulator, so they cannot rot.
--- (examples/demo.lua starts its own simulator and has its own make target.)
+-- Every script in examples/ runs for real, so none can rot:
+-- * from a fresh copy of the checkout (no build/, no LUA_PATH, nothing but
+--   PATH and HOME in the environment), with exactly the command written in
+--   its own header, against the bundled simulator as the header starts it;
+-- * then again with arguments, against spec/fixtures/scenarios/cli.lua, for
+--   what each one shows.
 local simulator = require "modelslab.simulator"
+local support = require "spec.support.shell"
 
 local WF = "cccccccc-0000-4000-8000-000000000003"
 local LUA = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
+local MAKE_LUA = LUA == "luajit" and "luajit" or LUA:sub(4)  -- make LUA=5.1 builds for lua5.1
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local quote, read, shell = support.quote, support.read, support.exec
 
-local function pwd()
-  local p = assert(io.popen("pwd"))
-  local dir = p:read("*l")
-  p:close()
+local function tmpdir()
+  local dir = shell("mktemp -d").out:gsub("%s+$", "")
+  assert(dir:find("^/"), dir)
   return dir
 end
-local ROOT = pwd()
-local BUILD = rawget(_G, "jit") and "luajit" or LUA
 
--- Runs examples/NAME.lua with the checkout's modules: { out, code }.
-local function example(sim, name, args, env)
-  local vars = {
-    LUA_PATH = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;;",
-    LUA_CPATH = ROOT .. "/build/" .. BUILD .. "/?.so;;",
-    MODELSLAB_API_KEY = sim.key, MODELSLAB_BASE_URL = sim.base_url,
-  }
-  for k, v in pairs(env or {}) do vars[k] = v end
-  local unset, set = {}, {}
-  for k, v in pairs(vars) do
-    if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. quote(v) end
+-- A command with only PATH, HOME and the given variables in its environment.
+local function clean_env(command, vars)
+  local set = {}
+  for k, v in pairs(vars or {}) do set[#set + 1] = k .. "=" .. quote(v) end
+  return "env -i PATH=" .. quote(os.getenv("PATH")) .. " HOME=" .. quote(os.getenv("HOME") or "/")
+    .. " " .. table.concat(set, " ") .. " sh -c " .. quote(command)
+end
+
+-- The examples: every examples/*.lua but the path helper they share.
+local function example_names()
+  local names = {}
+  for path in shell("ls examples/*.lua").out:gmatch("examples/([%w_]+)%.lua") do
+    if path ~= "checkout" then names[#names + 1] = path end
   end
-  local cmd = { "env", table.concat(unset, " "), table.concat(set, " "), LUA, "examples/" .. name .. ".lua" }
+  return names
+end
+
+-- The command a header shows: its first comment line that starts with
+-- "make", with the lines it continues onto (a trailing backslash).
+local function header_command(name)
+  local text = read("examples/" .. name .. ".lua")
+  local first = text:match("\n%-%-   (make[^\n]*)")
+  if not first then return nil end
+  local parts, rest = { first }, text:sub(text:find(first, 1, true) + #first + 1)
+  while parts[#parts]:find("\\$") do
+    parts[#parts] = parts[#parts]:sub(1, -2)
+    local line
+    line, rest = rest:match("^%-%- +([^\n]*)\n(.*)$")
+    parts[#parts + 1] = line
+  end
+  return table.concat(parts, " "):gsub("%s+", " ")
+end
+
+-- What each example prints when it works, with the simulator's default scenario.
+local EXPECT = {
+  status_and_wait = { "execution 12345 is %a+", "execution 12345 completed after [%d.]+ s\noutput: http://" },
+  run_and_wait = { "execution new %-> pending", "execution %d+ completed\noutput: http://" },
+  steps_filter = { "execution 12346: failed, 1/2 steps", "error: Image generation failed" },
+  webhook = { "delivery 1 %(flat shape%)", "delivery 3: execution 12345 again, ignored" },
+  game_loop = { "execution 12345: completed %(3/3 steps%)", "execution 12346: failed" },
+  demo = { "completed in %d+s %(3/3 steps%)" },
+}
+
+describe("each example, from a fresh copy of the checkout with the command in its header", function()
+  local sim, copy
+  local results = {}
+  setup(function()
+    sim = simulator.start {}  -- as `bin/modelslab-simulator --port 8080` would, on a free port
+    copy = tmpdir()
+    assert(shell("tar --exclude-vcs --exclude-vcs-ignores --exclude=./build -cf - . | tar -xf - -C "
+      .. quote(copy)).code == 0)
+    -- The first command builds the core in the copy; the others then run at
+    -- once (their `make` has nothing left to do), so the file takes seconds.
+    local script = { "cd " .. quote(copy) }
+    for i, name in ipairs(example_names()) do
+      local command = header_command(name)
+      if command then
+        -- The port the simulator got; on another Lua, that Lua and its build.
+        command = command:gsub("127%.0%.0%.1:8080", "127.0.0.1:" .. sim.port)
+        if LUA ~= "lua5.4" and command:find("lua5.4 examples/", 1, true) then
+          command = command:gsub("^make ", "make LUA=" .. MAKE_LUA .. " ")
+            :gsub("lua5%.4 examples/", LUA .. " examples/")
+        end
+        results[name] = { command = command }
+        script[#script + 1] = string.format("(timeout 120 %s) >%s.out 2>&1; echo $? >%s.code%s",
+          clean_env(command), name, name, i == 1 and "" or " &")
+      else
+        results[name] = { missing = true }
+      end
+    end
+    script[#script + 1] = "wait"
+    shell(table.concat(script, "\n"))
+    for name, r in pairs(results) do
+      if not r.missing then
+        r.out = read(copy .. "/" .. name .. ".out")
+        r.code = tonumber(read(copy .. "/" .. name .. ".code"))
+      end
+    end
+  end)
+  teardown(function()
+    sim:stop()
+    if copy then os.execute("rm -rf " .. quote(copy)) end
+  end)
+
+  for _, name in ipairs(example_names()) do
+    it(name .. " runs and shows what it is for", function()
+      local r = results[name]
+      assert.is_nil(r.missing, "examples/" .. name .. ".lua shows no command starting with make in its header")
+      assert.is_truthy(EXPECT[name], "no expectation for examples/" .. name .. ".lua in this spec")
+      assert.equal(0, r.code, r.command .. "\n" .. r.out)
+      for _, pattern in ipairs(EXPECT[name]) do assert.matches(pattern, r.out) end
+    end)
+  end
+end)
+
+-- Runs examples/NAME.lua from the checkout as its header does, with
+-- arguments: { out, code }.
+local function example(sim, name, args, env)
+  local vars = { MODELSLAB_API_KEY = sim.key, MODELSLAB_BASE_URL = sim.base_url }
+  for k, v in pairs(env or {}) do vars[k] = v ~= false and v or nil end
+  local cmd = { LUA, "examples/" .. name .. ".lua" }
   for _, a in ipairs(args or {}) do cmd[#cmd + 1] = quote(a) end
-  local p = assert(io.popen(table.concat(cmd, " ") .. ' 2>&1; echo "exit=$?"'))
-  local out = p:read("*a")
-  p:close()
-  return { out = out:gsub("exit=%d+\n$", ""), code = tonumber(out:match("exit=(%d+)\n$")) }
+  return shell(clean_env(table.concat(cmd, " "), vars))
 end
 
 local function file_with(text)
@@ -46,7 +132,7 @@ local function file_with(text)
   return path
 end
 
-describe("the examples", function()
+describe("the examples, with arguments", function()
   local sim
   setup(function() sim = simulator.start { scenario = "spec/fixtures/scenarios/cli.lua" } end)
   teardown(function() sim:stop() end)
@@ -103,13 +189,10 @@ describe("the examples", function()
     for _, path in ipairs { flat, nested, bad } do os.remove(path) end
   end)
 
-  it("webhook's built-in samples decode against the default simulator", function()
-    local default = simulator.start {}
-    local res = example(default, "webhook")
-    default:stop()
+  it("game_loop takes its key from the environment when the argument is empty", function()
+    local res = example(sim, "game_loop", { sim.base_url, "", WF, "1", "2" })
     assert.equal(0, res.code, res.out)
-    assert.matches("delivery 1 %(flat shape%)", res.out)
-    assert.matches("delivery 2 %(nested shape%)", res.out)
-    assert.matches("delivery 3: execution 12345 again, ignored", res.out)
+    assert.matches("execution 1: completed", res.out)
+    assert.matches("execution 2: failed", res.out)
   end)
 end)

@@ -93,6 +93,20 @@ describe("client:wait", function()
       assert.same({ 3, 4.5 }, time.slept)
     end)
 
+    it("calls on_retry with each retried error, the errors in a row and the delay", function()
+      local calls = {}
+      assert(client:wait(WF, 304, opts { on_retry = function(err, attempt, delay)
+        calls[#calls + 1] = { err.status, attempt, delay }
+      end }))
+      assert.same({ { 503, 1, 3 }, { 500, 2, 4.5 } }, calls)
+      -- never for the last error, the one the wait gives up on
+      calls = {}
+      client:wait(WF, 305, opts { max_errors = 3, on_retry = function(err, attempt)
+        calls[#calls + 1] = { err.status, attempt }
+      end })
+      assert.same({ { 503, 1 }, { 502, 2 } }, calls)
+    end)
+
     it("gives up with the last error after max_errors in a row", function()
       local _, err = client:wait(WF, 305, opts { max_errors = 3 })
       assert.equal("http", err.kind)
@@ -262,9 +276,10 @@ describe("client:wait", function()
       assert.same({ "http", 404, 1 }, { err.kind, err.status, err.attempts })
     end)
 
-    it("run_and_wait returns the run's error", function()
+    it("run_and_wait returns the run's error, with the 422's details", function()
       local _, err = client:run_and_wait(WF, { seed = 1 }, fast)
       assert.same({ "http", 422 }, { err.kind, err.status })
+      assert.same({ prompt = { "The prompt field is required." } }, err.details)
     end)
   end)
 end)

@@ -65,9 +65,10 @@ function Client:_request(method, path, body)
   local phase = openresty.phase()
   if phase then return openresty.request(self, phase, method, path, body) end
   -- The core answers (status, body, retry_after) or (nil, code, message, status, retry_after).
-  local status, a, b, c, d = self._handle:request(method, self.base_url .. path, body)
+  local url = self.base_url .. path
+  local status, a, b, c, d = self._handle:request(method, url, body)
   if not status then return nil, response.failure(a, b, c, d) end
-  local decoded, err = response.read(status, a, b)
+  local decoded, err = response.read(status, a, b, url)
   return decoded, err, status
 end
 

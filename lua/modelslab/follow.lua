@@ -23,7 +23,8 @@ local OPTIONS = {
   timeout = "number", interval = "number", backoff = "number", max_interval = "number",
   jitter = "number", max_errors = "number", not_found_grace = "number", stall_timeout = "number",
   unknown_status = "string", cancel_remote = "boolean", should_stop = "function",
-  on_update = "function", on_event = "function", sleep = "function", clock = "function",
+  on_update = "function", on_event = "function", on_retry = "function", sleep = "function",
+  clock = "function",
 }
 
 -- Inside OpenResty the worker must not block: ngx.sleep yields to the event
@@ -105,7 +106,9 @@ local function jittered(o, gap)
   return gap * (1 + o.jitter * (2 * math.random() - 1))
 end
 
---- Takes one poll's outcome and decides. Fires `on_update` and `on_event`.
+--- Takes one poll's outcome and decides. Fires `on_update` and `on_event`,
+-- and `on_retry(err, attempt, delay)` when an error will be retried
+-- (attempt: errors in a row so far; delay: seconds until the next poll).
 -- @tparam table|nil doc the status document
 -- @tparam table|nil err the error when there is no document
 -- @tparam number now the clock after the poll
@@ -152,7 +155,9 @@ function Follower:observe(doc, err, now)
     return "fail", self:give_up(errors.new("timeout", string.format("not finished after %g s", o.timeout)))
   end
   -- A server hint wins; the last sleep is clamped so one more poll lands on the deadline.
-  return "again", math.max(0, math.min(hint or jittered(o, self.gap), self.deadline - now))
+  local delay = math.max(0, math.min(hint or jittered(o, self.gap), self.deadline - now))
+  if err and o.on_retry then o.on_retry(err, self.errors_in_row, delay) end
+  return "again", delay
 end
 
 return follow

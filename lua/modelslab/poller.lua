@@ -93,7 +93,7 @@ local function judge(core, req, r)
   if r[2] == nil then
     err = response.failure(r[3], r[4], r[5], r[6])
   else
-    doc, err = response.read(r[2], r[3], r[4])
+    doc, err = response.read(r[2], r[3], r[4], req.url)
     -- req.status: the execution id a status fetch asked for.
     if doc and req.status then doc, err = document.status(doc, r[2], req.status) end
     if err and err.out_of_step then core:drop_connection(r[1]) end

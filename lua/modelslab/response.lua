@@ -50,22 +50,43 @@ local function retry_after_of(body, header)
   return from_body or from_header
 end
 
+-- What a validation failure (422) says about each parameter: the body's
+-- `errors`, e.g. { prompt = { "The prompt field is required." } }.
+local function details_of(body)
+  local v = type(body) == "table" and body.errors or nil
+  if type(v) == "table" or type(v) == "string" then return v end
+  return nil
+end
+
+-- Every API path starts with /api/v1: a 404 elsewhere comes from a base_url
+-- that lacks it (the server's root, as a simulator's banner shows it).
+local function hint_404(message, url)
+  local path = url and url:match("^%a[%w+.-]*://[^/]*(/.*)$")
+  if path and not path:find("/api/v1/", 1, true) then
+    return message .. " (is base_url missing /api/v1?)"
+  end
+  return message
+end
+
 --- Judges a response.
 -- @tparam[opt] number status the HTTP status; nil for a body that came
 --   without HTTP (`modelslab.decode_status`)
 -- @tparam string body the raw body
 -- @tparam[opt] string retry_after_header the raw Retry-After header
+-- @tparam[opt] string url the request's URL, for a 404's hint
 -- @treturn table|nil the decoded JSON object of a successful response
--- @treturn table the error otherwise
-function response.read(status, body, retry_after_header)
+-- @treturn table the error otherwise, with `details` when the body has `errors`
+function response.read(status, body, retry_after_header, url)
   local decoded, why = core.decode(body)
   if status and (status < 200 or status > 299) then
-    local fields = { status = status, retry_after = retry_after_of(decoded, retry_after_header) }
+    local fields = { status = status, retry_after = retry_after_of(decoded, retry_after_header),
+      details = details_of(decoded) }
     local message = message_of(decoded)
     if not message then
       message = REASONS[status] or (status >= 300 and status < 400 and "redirect not followed")
         or ("HTTP status " .. status)
     end
+    if status == 404 then message = hint_404(message, url) end
     return nil, errors.new(status == 429 and "rate_limited" or "http", message, fields)
   end
   if decoded == nil then
@@ -77,7 +98,8 @@ function response.read(status, body, retry_after_header)
   end
   if decoded.status == "error" then
     return nil, errors.new("api", message_of(decoded) or "the API reported an error",
-      { status = status, retry_after = retry_after_of(decoded, retry_after_header) })
+      { status = status, retry_after = retry_after_of(decoded, retry_after_header),
+        details = details_of(decoded) })
   end
   return decoded
 end

@@ -395,4 +395,47 @@ function hostile.start()
   }, Server)
 end
 
+-- Documents that decode but are odd in every way a command must survive:
+-- control characters (C0, C1 and a lone 0x9B byte) in every text, numbers
+-- too large to print, strings where numbers go, list items that are not
+-- objects. They are not in the catalogue the library's specs play: the CLI
+-- spec asks for them with a base URL under /odd/NAME/ (see
+-- hostile.odd_answer) and for execution 12345, the id these documents carry.
+local ODD = "odd\27[2J\194\155[31m\155[5m\7text"
+local ODD_JSON = '"' .. ODD:gsub("[%c]", function(c) return string.format("\\u%04x", c:byte()) end) .. '"'
+local function odd_status(status, execution, rest)
+  return '{"status":"success","execution":{"id":12345,"workflow_id":"' .. WF .. '","status":' .. status
+    .. ',"started_at":"0001-01-01T00:00:00Z"' .. execution .. '},"steps":[{"name":' .. ODD_JSON
+    .. ',"status":"running","started_at":"0001-01-01T00:00:00Z"},{"name":"x","status":' .. ODD_JSON
+    .. ',"started_at":"9999-12-31T23:59:59Z","completed_at":"9999-12-31T23:59:59Z"}]' .. (rest or "") .. "}"
+end
+local ODD_ANSWERS = {
+  list = '{"status":"success","workflows":[{"id":' .. ODD_JSON .. ',"name":' .. ODD_JSON
+    .. ',"rate_limit":"fast","call_count":1e300},"not an object",42,null,[1],'
+    .. '{"id":7,"name":["x"],"rate_limit":1e300,"call_count":"12"}]}',
+  schema = '{"status":"success","workflow":{"id":' .. ODD_JSON .. ',"name":{"a":1},"description":' .. ODD_JSON
+    .. ',"rate_limit":"ten","webhook_url":' .. ODD_JSON .. '},"parameters":["prompt",null,7,'
+    .. '{"key":' .. ODD_JSON .. ',"type":5,"required":"yes","node_id":[1],"node_name":' .. ODD_JSON .. '}]}',
+  running = odd_status('"running"', ',"execution_time":1e300'),
+  completed = odd_status('"completed"', ',"completed_at":"9999-12-31T23:59:59Z","execution_time":1e300',
+    ',"output":{"output":[' .. ODD_JSON .. '],"proxy_links":{"0":' .. ODD_JSON .. '}}'),
+  failed = odd_status('"failed"', ',"execution_time":-1e300', ',"error":' .. ODD_JSON),
+  undocumented = odd_status(ODD_JSON, ""),
+}
+local ODD_FINAL = { completed = "completed", failed = "failed", status = "undocumented" }
+
+--- What the server plays for a request under /odd/NAME/: the list, the
+-- schema, or a status (running the first time, then NAME's final document);
+-- nil for an unknown NAME.
+-- @param name completed, failed or status
+-- @param target the request's target
+-- @param answered status requests answered so far for NAME
+function hostile.odd_answer(name, target, answered)
+  local final = ODD_FINAL[name]
+  if not final then return nil end
+  local route = target:find("/runs/%d+$") and (answered == 0 and "running" or final)
+    or target:find("/workflows$") and "list" or "schema"
+  return { { "send", json(200, ODD_ANSWERS[route]) } }
+end
+
 return hostile

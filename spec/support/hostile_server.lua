@@ -110,6 +110,12 @@ end
 -- What to play for a request on the main listener.
 local function answer_main(req, c)
   if req.target:find("^/_hostile/") then return control(req) end
+  local odd = req.target:match("^/odd/(%a+)/")
+  if odd then
+    local answered = state.answered["odd " .. odd] or 0
+    if req.target:find("/runs/") then state.answered["odd " .. odd] = answered + 1 end
+    return hostile.odd_answer(odd, req.target, answered) or not_found()
+  end
   local case, asked = hostile.case_of(req.target)
   local id = tonumber(asked)
   if id and id >= hostile.SOAK_IDS[1] and id <= hostile.SOAK_IDS[2] then

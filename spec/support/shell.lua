@@ -1,13 +1,39 @@
--- Runs a shell command; returns its output (stdout and stderr) and whether it
--- exited 0. The exit code is echoed, since popen's close does not give it on 5.1.
+-- Runs shell commands for the specs, and the small file and quoting helpers
+-- they go with. The exit code is echoed, since popen's close does not give it
+-- on 5.1.
 local shell = {}
 
-function shell.run(cmd)
+local function exec(cmd)
   local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"exit:$?\""))
   local out = p:read("*a")
   p:close()
   local body, code = out:match("^(.-)exit:(%d+)%s*$")
-  return body, tonumber(code) == 0
+  return body, tonumber(code)
+end
+
+-- The output (stdout and stderr) and whether the command exited 0.
+function shell.run(cmd)
+  local body, code = exec(cmd)
+  return body, code == 0
+end
+
+-- The same as { out = output, code = exit code }.
+function shell.exec(cmd)
+  local body, code = exec(cmd)
+  return { out = body, code = code }
+end
+
+-- One word for sh, whatever it holds.
+function shell.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- A file's whole content.
+function shell.read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("*a")
+  f:close()
+  return text
 end
 
 return shell

@@ -8,6 +8,7 @@ local steps = require "modelslab.steps"
 local args = require "modelslab.cli.args"
 local codes = require "modelslab.cli.codes"
 local json = require "modelslab.cli.json"
+local lines = require "modelslab.cli.lines"
 local term = require "modelslab.cli.term"
 local view = require "modelslab.cli.view"
 local watch = require "modelslab.cli.watch"
@@ -23,10 +24,9 @@ end
 local function failed(err, r, env)
   local code = codes.for_error(err)
   if r.opts.json then
-    env.out:write(json.encode { type = "error", kind = err.kind, message = err.message and tostring(err.message),
-      status = err.status, code = err.code, exit_code = code }, "\n")
+    env.out:write(json.encode(lines.error_fields(err, { type = "error", exit_code = code })), "\n")
   end
-  env.say_error(tostring(err))
+  env.say_error(view.error_text(err))
   return code
 end
 
@@ -89,7 +89,7 @@ function commands.run(client, r, env)
     env.out:write(id, "\n")
   else
     env.out:write("execution ", id, " started\n")
-    if not o.watch then env.out:write("follow it: modelslab watch ", wf, " ", id, "\n") end
+    if not o.watch then env.out:write("follow it: ", watch.resume_command(wf, id, o), "\n") end
   end
   env.out:flush()
   if o.watch then return watch.follow(client, wf, id, o, env) end
@@ -124,8 +124,40 @@ local function columns(rows)
   return out
 end
 
+-- Server values as table cells: text cleaned for the terminal, numbers
+-- written whole (or short when absurdly long), anything else "-".
+local function number_text(v)
+  v = tonumber(v)
+  if not v or v ~= v or math.abs(v) == math.huge then return nil end
+  return string.format(math.abs(v) < 1e15 and "%.0f" or "%.3g", v)
+end
+
+local function cell(v)
+  if type(v) == "string" then return v ~= "" and term.clean(v) or "-" end
+  return type(v) == "number" and number_text(v) or "-"
+end
+
 local function per_minute(v)
-  return tonumber(v) and string.format("%.0f/min", v) or "-"
+  local n = number_text(v)
+  return n and n .. "/min" or "-"
+end
+
+-- The entries of a list that are objects; the others (a JSON null comes as
+-- a hole) are counted on stderr.
+local function objects(list, what, env)
+  local n = 0
+  for k in pairs(list) do
+    if type(k) == "number" and k > n then n = k end
+  end
+  local kept = {}
+  for i = 1, n do
+    local v = list[i]
+    if type(v) == "table" and v[1] == nil then kept[#kept + 1] = v end
+  end
+  if #kept < n then
+    env.say_error(string.format("%d of the %d %s the server sent are not objects; not shown", n - #kept, n, what))
+  end
+  return kept
 end
 
 --- `workflows`: a table of the workflows the key can run.
@@ -133,13 +165,12 @@ function commands.workflows(client, r, env)
   local list, err = client:workflows()
   if not list then return failed(err, r, env) end
   if r.opts.json then
-    env.out:write(#list == 0 and "[]" or json.encode(list), "\n")
+    env.out:write(next(list) == nil and "[]" or json.encode(list), "\n")
     return codes.COMPLETED
   end
   local rows = { { "ID", "NAME", "RATE LIMIT", "CALLS" } }
-  for _, w in ipairs(list) do
-    rows[#rows + 1] = { tostring(w.id), tostring(w.name or ""), per_minute(w.rate_limit),
-      string.format("%.0f", tonumber(w.call_count) or 0) }
+  for _, w in ipairs(objects(list, "workflows", env)) do
+    rows[#rows + 1] = { cell(w.id), cell(w.name), per_minute(w.rate_limit), number_text(w.call_count) or "0" }
   end
   write_lines(env.out, columns(rows))
   return codes.COMPLETED
@@ -154,20 +185,21 @@ function commands.schema(client, r, env)
     return codes.COMPLETED
   end
   local w = doc.workflow
-  local lines = columns {
-    { "workflow", tostring(w.name or w.id) }, { "id", tostring(w.id) },
-    { "description", tostring(w.description or "") }, { "rate limit", per_minute(w.rate_limit) },
-    { "webhook", tostring(w.webhook_url or "-") },
+  local text = columns {
+    { "workflow", cell(w.name or w.id) }, { "id", cell(w.id) },
+    { "description", type(w.description) == "string" and term.clean(w.description) or "" },
+    { "rate limit", per_minute(w.rate_limit) }, { "webhook", cell(w.webhook_url) },
   }
-  lines[#lines + 1] = "parameters:"
+  text[#text + 1] = "parameters:"
   local rows = { { "  KEY", "TYPE", "REQUIRED", "NODE" } }
-  for _, p in ipairs(doc.parameters) do
-    local node = p.node_name and (tostring(p.node_name) .. (p.node_id and " (" .. tostring(p.node_id) .. ")" or ""))
-    rows[#rows + 1] = { "  " .. tostring(p.key), tostring(p.type or "-"), p.required and "yes" or "no", node or "-" }
+  for _, p in ipairs(objects(doc.parameters, "parameters", env)) do
+    local node = cell(p.node_name)
+    if node ~= "-" and p.node_id ~= nil then node = node .. " (" .. cell(p.node_id) .. ")" end
+    rows[#rows + 1] = { "  " .. cell(p.key), cell(p.type), p.required == true and "yes" or "no", node }
   end
   if #rows == 1 then rows = { { "  (none)" } } end
-  for _, line in ipairs(columns(rows)) do lines[#lines + 1] = line end
-  write_lines(env.out, lines)
+  for _, line in ipairs(columns(rows)) do text[#text + 1] = line end
+  write_lines(env.out, text)
   return codes.COMPLETED
 end
 

@@ -12,6 +12,11 @@ local filter = {}
 
 filter.HELP = "status=S[,S...], name~TEXT or pattern=LUA_PATTERN"
 
+-- The statuses the API documents; a step's status is one of them.
+local STATUSES = { "pending", "running", "completed", "failed", "cancelled" }
+local KNOWN = {}
+for _, s in ipairs(STATUSES) do KNOWN[s] = true end
+
 --- Adds one `--filter` expression to a filter table.
 -- @tparam table|nil f the filter so far (nil: none yet)
 -- @tparam string expr the expression
@@ -28,6 +33,9 @@ function filter.add(f, expr)
     local list = type(f.status) == "table" and f.status or {}
     for s in statuses:gmatch("[^,]+") do
       s = s:match("^%s*(.-)%s*$")
+      if s ~= "" and not KNOWN[s] then
+        return nil, "--filter status=" .. s .. " is not a status: use " .. table.concat(STATUSES, ", ")
+      end
       if s ~= "" then list[#list + 1] = s end
     end
     if #list == 0 then return nil, "--filter status= needs at least one status" end

@@ -28,7 +28,8 @@ Waiting:
 
 local FILTER = [[
 Filters (--filter EXPR, repeatable; a step is shown when all match):
-  status=S[,S...]        its status is one of these (running, completed, failed, ...)
+  status=S[,S...]        its status is one of these: pending, running, completed,
+                         failed, cancelled
   name~TEXT              its name contains TEXT (plain, case-sensitive)
   pattern=PATTERN        its name matches the Lua pattern PATTERN (e.g. pattern=^Image)
 ]]
@@ -85,6 +86,9 @@ On a terminal one block is redrawn in place (TERM=dumb: lines instead).
 Otherwise one line per event. With --json, JSON Lines: one object per event
 ({"type":"status"|"step_started"|"step_completed"|"step_failed"|"step_changed",
 ...}), then one {"type":"done"|"error"|"interrupted", "exit_code":N, ...}.
+Trouble the wait retries (a refused connection, a 503, a 429) shows as it
+happens: "retrying: cannot connect (2/5)", or {"type":"retry","attempt":2,...}.
+An interrupted or timed-out watch prints the command that picks it up again.
 
 ]] .. WAIT .. "\n" .. FILTER .. "\n" .. COMMON,
 

@@ -106,11 +106,12 @@ function cli.main(argv, env)
   env.getenv = env.getenv or os.getenv
   -- Every key we may hold, to hide from anything printed on stderr.
   env.secrets = { early_key(argv) or false, env.getenv("MODELSLAB_API_KEY") or false }
-  -- Everything for stderr goes through here: the key never gets out.
-  function env.say_error(message)
+  -- Everything for stderr goes through here: the key never gets out, and
+  -- server text in a message never drives the terminal.
+  function env.say_error(message, prefix)
     local text = tostring(message):gsub("^modelslab: ", "")
     for _, secret in ipairs(env.secrets) do text = secret and redact(text, secret) or text end
-    env.err:write("modelslab: ", text, "\n")
+    env.err:write(prefix or "modelslab: ", term.clean(text), "\n")
     env.err:flush()
   end
   local ok, result = xpcall(function() return run(argv, env) end, function(e)
@@ -131,7 +132,10 @@ function cli.main(argv, env)
     env.say_error("interrupted")
     return codes.INTERRUPTED
   end
-  env.say_error("internal error (please report it): " .. tostring(result))
+  -- A traceback keeps its lines; each is cleaned like any message.
+  local trace = tostring(result)
+  env.say_error("internal error (please report it): " .. trace:match("^[^\n]*"))
+  for line in trace:gmatch("\n([^\n]*)") do env.say_error(line:gsub("\t", "  "), "  ") end
   return codes.SOFTWARE
 end
 

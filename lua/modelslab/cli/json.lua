@@ -4,6 +4,8 @@
 -- empty, which lua-cjson 2.1 cannot express.
 -- @module modelslab.cli.json
 
+local utf8 = require "modelslab.cli.utf8"
+
 local json = {}
 
 --- Stands for JSON `null` in a table to encode (a nil key would vanish).
@@ -18,25 +20,55 @@ local ESCAPES = {
   ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
 }
 
+local function control(c)
+  return ESCAPES[c] or string.format("\\u%04x", c:byte())
+end
+
+-- Text beyond ASCII, one character at a time: C1 controls are escaped (the
+-- same string once decoded, and inert on a terminal); a byte outside
+-- well-formed UTF-8 cannot be written in JSON at all and becomes U+FFFD.
+local function non_ascii(s)
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    local ch = c < 0x80 and s:sub(i, i) or utf8.char_at(s, i)
+    if not ch then
+      out[#out + 1], i = "\\ufffd", i + 1
+    else
+      out[#out + 1] = c < 0x80 and ch:gsub('[%c"\\]', control)
+        or utf8.is_c1(ch) and string.format("\\u%04x", ch:byte(2)) or ch
+      i = i + #ch
+    end
+  end
+  return table.concat(out)
+end
+
 local function escape(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    return ESCAPES[c] or string.format("\\u%04x", c:byte())
-  end) .. '"'
+  if s:find("[\128-\255]") then return '"' .. non_ascii(s) .. '"' end
+  return '"' .. s:gsub('[%c"\\]', control) .. '"'
 end
 
 local function number(v)
   if v ~= v or v == math.huge or v == -math.huge then return "null" end
   if v == math.floor(v) and math.abs(v) < 2 ^ 53 then return string.format("%.0f", v) end
-  return string.format("%.14g", v)
+  -- The shortest form that reads back as the same double.
+  for digits = 15, 16 do
+    local text = string.format("%." .. digits .. "g", v)
+    if tonumber(text) == v then return text end
+  end
+  return string.format("%.17g", v)
 end
 
--- A table is an array when its keys are exactly 1..n (n > 0).
-local function is_array(t)
-  local n = #t
-  if n == 0 then return false end
-  local count = 0
-  for _ in pairs(t) do count = count + 1 end
-  return count == n
+-- A table is an array when every key is a positive integer: the decoder
+-- turns a JSON null into a hole, so [1,null,3] comes back with no key 2.
+-- Returns the array's length (its largest key), or nil.
+local function array_length(t)
+  local n = 0
+  for k in pairs(t) do
+    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return nil end
+    if k > n then n = k end
+  end
+  return n > 0 and n or nil
 end
 
 local encode
@@ -62,9 +94,10 @@ encode = function(v, depth, key)
   if kind == "string" then return escape(v) end
   if kind ~= "table" then return escape(tostring(v)) end
   if depth > 32 then error("modelslab.cli.json: nested too deep", 0) end
-  if is_array(v) or (next(v) == nil and ARRAY_KEYS[key]) then
+  local n = array_length(v)
+  if n or (next(v) == nil and ARRAY_KEYS[key]) then
     local out = {}
-    for i = 1, #v do out[i] = encode(v[i], depth + 1) end
+    for i = 1, n or 0 do out[i] = encode(v[i], depth + 1) end
     return "[" .. table.concat(out, ",") .. "]"
   end
   return object(v, depth)

@@ -3,6 +3,7 @@
 -- the live view's methods: start, update, event, tick, finish.
 -- @module modelslab.cli.lines
 
+local modelslab = require "modelslab"
 local steps = require "modelslab.steps"
 local term = require "modelslab.cli.term"
 local json = require "modelslab.cli.json"
@@ -10,7 +11,7 @@ local view = require "modelslab.cli.view"
 
 local lines = {}
 
-local TERMINAL = { completed = true, failed = true, cancelled = true }
+local TERMINAL = modelslab.TERMINAL
 
 -- A step is shown unless a --filter leaves it out.
 local function shows(filter, step)
@@ -59,6 +60,10 @@ function Lines:event(ev)
   end
 end
 
+function Lines:retry(err, attempt, max)
+  self:say(view.retrying(err, attempt, max))
+end
+
 --- Prints the outputs or the error once the execution finished.
 function Lines:finish(result)
   if result.doc and not result.err and not result.interrupted then
@@ -91,15 +96,26 @@ function Json:event(ev)
   self:emit { type = ev.type, from = ev.from or json.null, to = ev.to, index = ev.index, step = ev.step }
 end
 
+-- The fields of an error, as the `error` and `retry` records carry them.
+local function error_fields(e, rec)
+  rec.kind, rec.message, rec.status, rec.code = e.kind, e.message and tostring(e.message), e.status, e.code
+  rec.retry_after, rec.details = e.retry_after, e.details
+  return rec
+end
+lines.error_fields = error_fields
+
+function Json:retry(err, attempt, max, delay)
+  self:emit(error_fields(err, { type = "retry", attempt = attempt, max_attempts = max,
+    delay = tonumber(string.format("%.3f", delay)) }))
+end
+
 function Json:finish(result)
   local rec
   if result.interrupted then
     rec = { type = "interrupted", remote_cancelled = result.remote_cancelled or false,
       cancel_error = result.cancel_error and tostring(result.cancel_error) }
   elseif result.err then
-    local e = result.err
-    rec = { type = "error", kind = e.kind, message = e.message and tostring(e.message),
-      status = e.status, code = e.code, retry_after = e.retry_after }
+    rec = error_fields(result.err, { type = "error" })
   else
     local doc = result.doc
     rec = { type = "done", status = doc.execution.status, execution = doc.execution,

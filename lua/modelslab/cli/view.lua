@@ -32,13 +32,18 @@ function view.now()
   return wall()
 end
 
---- A duration for people: "3s", "0.4s", "12.3s", "2m05s", "1h02m".
+-- Past this, a duration says only that it is long (a server may send 1e300).
+local LONGEST = 10000 * 3600
+
+--- A duration for people: "3s", "0.4s", "12.3s", "2m05s", "1h02m", ">10000h".
 -- Whole seconds stay whole: the API's timestamps have no fraction, and
 -- "1.0s" would claim a precision they lack.
 -- @tparam number|nil s seconds
 -- @treturn string the text ("" for nil)
 function view.duration(s)
   if not s then return "" end
+  s = math.max(0, s)  -- a server's clock or its execution_time may say less than 0
+  if s >= LONGEST then return ">" .. math.floor(LONGEST / 3600) .. "h" end
   if s < 60 then return string.format(s == math.floor(s) and "%.0fs" or "%.1fs", s) end
   if s < 3600 then return string.format("%dm%02ds", math.floor(s / 60), math.floor(s % 60)) end
   return string.format("%dh%02dm", math.floor(s / 3600), math.floor(s % 3600 / 60))
@@ -82,7 +87,8 @@ end
 --- The lines of one frame.
 -- @tparam table doc the status document, or nil before the first answer
 -- @tparam table ctx `term` (from `term.detect`), `now` (epoch seconds),
---   `spin` (spinner frame), `width` (columns; nil: no limit), `filter` (a
+--   `spin` (spinner frame), `width` (columns; nil: no limit), `elapsed`
+--   (seconds to show, instead of `view.elapsed`), `filter` (a
 --   `steps.filter` table), `execution_id` (shown before the first answer)
 -- @treturn table the lines, without newlines; none wider than `width`
 function view.frame(doc, ctx)
@@ -94,7 +100,7 @@ function view.frame(doc, ctx)
   local status = term.clean(doc.execution.status)
   local sep = t.unicode and " · " or " - "
   local head = term.fit(status .. sep .. "execution " .. tostring(doc.execution.id) .. sep
-    .. view.duration(view.elapsed(doc, ctx.now)), width - 2, t.unicode)
+    .. view.duration(ctx.elapsed or view.elapsed(doc, ctx.now)), width - 2, t.unicode)
   local lines = { mark(t, status, ctx.spin) .. " " .. head }
 
   local done, total, fraction = steps.progress(doc)
@@ -120,6 +126,51 @@ function view.frame(doc, ctx)
       #doc.steps - #shown, #doc.steps), width, t.unicode)
   end
   return lines
+end
+
+-- libcurl's names for the troubles a retry is most often about, in words.
+local TRANSPORT = {
+  COULDNT_CONNECT = "cannot connect", COULDNT_RESOLVE_HOST = "unknown host",
+  OPERATION_TIMEDOUT = "no answer in time", GOT_NOTHING = "empty reply", RECV_ERROR = "connection lost",
+  SEND_ERROR = "connection lost", PARTIAL_FILE = "answer cut short",
+}
+
+--- One line about an error the wait will retry, e.g.
+-- "retrying: cannot connect (2/5)" (cleaned for the terminal).
+-- @tparam table err the error
+-- @tparam number attempt errors in a row so far
+-- @tparam number max errors in a row before the wait gives up
+-- @treturn string the line
+function view.retrying(err, attempt, max)
+  local what = err.kind == "transport" and TRANSPORT[err.code] or tostring(err.message)
+  if err.status then what = "HTTP " .. err.status .. " " .. what end
+  return string.format("retrying: %s (%d/%d)", term.clean(what), attempt, max)
+end
+
+-- A 422's `errors`, e.g. { prompt = { "The prompt field is required." } },
+-- as "prompt: The prompt field is required.".
+local function details_text(d)
+  if type(d) ~= "table" then return d ~= nil and tostring(d) or nil end
+  local function said(v)
+    if type(v) ~= "table" then return tostring(v) end
+    local parts = {}
+    for _, x in ipairs(v) do parts[#parts + 1] = tostring(x) end
+    return table.concat(parts, " ")
+  end
+  if d[1] ~= nil then return said(d) end
+  local keys, parts = {}, {}
+  for k in pairs(d) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  for i, k in ipairs(keys) do parts[i] = k .. ": " .. said(d[k]) end
+  return #parts > 0 and table.concat(parts, "; ") or nil
+end
+
+--- An error for people, with a 422's details after its message.
+-- @tparam table err the error
+-- @treturn string the text (not yet cleaned: stderr's writer cleans it)
+function view.error_text(err)
+  local details = details_text(err.details)
+  return tostring(err) .. (details and " -- " .. details or "")
 end
 
 --- The lines after the frame: the outputs of a completed execution, or the

@@ -11,9 +11,11 @@
 
 local modelslab = require "modelslab"
 local core = require "modelslab.core"
+local follow = require "modelslab.follow"
 local codes = require "modelslab.cli.codes"
 local live = require "modelslab.cli.live"
 local lines = require "modelslab.cli.lines"
+local view = require "modelslab.cli.view"
 
 local watch = {}
 
@@ -31,6 +33,26 @@ end
 
 local function interrupted(e)
   return tostring(e):find("interrupted!", 1, true) ~= nil
+end
+
+-- A word for the shell: as it is when nothing in it is special, else in
+-- single quotes (a quote inside written as '\'').
+local function shell_word(s)
+  if s:find("^[%w%-_./:@%%+=,]+$") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+--- The command that picks the watch up again, as it can be typed: with the
+-- options that say where the server is and where the key is.
+-- @tparam string workflow_id the workflow's UUID
+-- @param execution_id the execution's id
+-- @tparam table o the parsed options (`base_url`, `api_key_file`)
+-- @treturn string the command line
+function watch.resume_command(workflow_id, execution_id, o)
+  local words = { "modelslab", "watch", workflow_id, tostring(execution_id) }
+  if o.base_url then words[#words + 1] = "--base-url " .. shell_word(o.base_url) end
+  if o.api_key_file then words[#words + 1] = "--api-key-file " .. shell_word(o.api_key_file) end
+  return table.concat(words, " ")
 end
 
 local function make_sink(ctx, o)
@@ -51,7 +73,7 @@ end
 -- @treturn number the exit code (see `modelslab.cli.codes`)
 function watch.follow(client, workflow_id, execution_id, o, env)
   local ctx = {
-    out = env.out, term = env.term, clock = modelslab.now, filter = o.filter, getenv = env.getenv,
+    out = env.out, term = env.term, clock = modelslab.now, filter = o.filter,
     workflow_id = workflow_id, execution_id = tonumber(execution_id),
   }
   local sink = make_sink(ctx, o)
@@ -62,6 +84,7 @@ function watch.follow(client, workflow_id, execution_id, o, env)
     cancel_remote = o.cancel_on_timeout or nil,
     on_update = function(doc) last = doc; sink:update(doc) end,
     on_event = function(ev) sink:event(ev) end,
+    on_retry = function(e, attempt, delay) sink:retry(e, attempt, follow.DEFAULTS.max_errors, delay) end,
     sleep = function(s) sliced_sleep(s, function() sink:tick() end) end,
   }
   local ok, final, err = pcall(function()
@@ -83,7 +106,7 @@ function watch.follow(client, workflow_id, execution_id, o, env)
     elseif result.cancel_error then
       env.say_error("interrupted; cancelling failed: " .. tostring(result.cancel_error))
     else
-      env.say_error("interrupted; the execution goes on: modelslab watch " .. workflow_id .. " " .. execution_id)
+      env.say_error("interrupted; the execution goes on: " .. watch.resume_command(workflow_id, execution_id, o))
     end
     return codes.INTERRUPTED
   elseif not ok then
@@ -93,8 +116,12 @@ function watch.follow(client, workflow_id, execution_id, o, env)
   local code = final and codes.for_status(final.execution.status) or codes.for_error(err)
   sink:finish { doc = final or last, err = err, code = code }
   if err then
-    env.say_error(tostring(err))
-    if err.remote_cancelled then env.say_error("execution " .. execution_id .. " cancelled on the server") end
+    env.say_error(view.error_text(err))
+    if err.remote_cancelled then
+      env.say_error("execution " .. execution_id .. " cancelled on the server")
+    elseif code == codes.TIMEOUT then
+      env.say_error("the execution goes on: " .. watch.resume_command(workflow_id, execution_id, o))
+    end
   end
   return code
 end

@@ -31,7 +31,7 @@ Poller.__index = Poller
 for _, name in ipairs { "start", "perform", "timeout", "active", "close" } do
   Poller[name] = function(self, ...) return self.core[name](self.core, ...) end
 end
-function Poller:wait(ms)
+function Poller.wait(_, ms)
   check_phase()
   ngx.sleep(math.max(ms, 1) / 1000)
 end

@@ -33,7 +33,7 @@ function tracker.new(client, opts)
   if o.max_results ~= nil and not (o.max_results >= 1 and o.max_results == math.floor(o.max_results)) then
     error("modelslab.tracker: option max_results must be a whole number from 1", 3)
   end
-  if o.budget_ms ~= nil and not (o.budget_ms > 0) then
+  if o.budget_ms ~= nil and (o.budget_ms ~= o.budget_ms or o.budget_ms <= 0) then
     error("modelslab.tracker: option budget_ms must be above 0", 3)
   end
   return setmetatable({

@@ -63,7 +63,7 @@ local CASES = {
   '{"\\u00e9":"\\u00e9"}', '"\0"', '[1,"2",true,false,null,{"a":[]}]', '\t\r\n{}\t\r\n', '{}x', '[1]]',
 }
 
--- Containers longer than the decoder's chunk of 32 elements, with nulls and
+-- Containers longer than a new table's room (8 keys, 4 items), with nulls and
 -- keys repeated across chunks.
 local function long(n, object)
   local parts = {}

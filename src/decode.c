@@ -175,59 +175,32 @@ static int mlab_number(mlab_parser *j)
 
 static int mlab_value(mlab_parser *j);
 
-/* Elements of a container wait on the stack, CHUNK at most, then go into
- * its table in one go: the table is made at the size the first chunk needs
- * (growing a table one key at a time rehashes it again and again). */
-#define MLAB_CHUNK 32
+/* A new table's room before its first rehash: most objects of a status
+ * document have fewer keys than this, and growing one key at a time would
+ * rehash a table again and again. */
+#define MLAB_OBJECT_ROOM 8
+#define MLAB_ARRAY_ROOM 4
 
-/* Moves the n elements above the table at t (made now when t is 0) into it,
- * in order: for an object key-value pairs (a nil value removes the key, so
- * the last of two equal keys wins), for an array values from index *next on
- * (a nil leaves a hole). Returns the table's index. */
-static int mlab_flush(lua_State *L, int t, int base, int n, int object, lua_Integer *next)
-{
-    if (t == 0) {
-        lua_createtable(L, object ? 0 : n, object ? n : 0);
-        lua_insert(L, base + 1);
-        t = base + 1;
-    }
-    for (int k = 0; k < n; k++) {
-        if (object) {
-            lua_pushvalue(L, t + 1 + 2 * k);
-            lua_pushvalue(L, t + 2 + 2 * k);
-            lua_rawset(L, t);
-        } else {
-            if (!lua_isnil(L, t + 1 + k)) {
-                lua_pushvalue(L, t + 1 + k);
-                lua_rawseti(L, t, (int)*next);
-            }
-            ++*next;
-        }
-    }
-    lua_settop(L, t);
-    return t;
-}
-
-/* Pushes the object or array whose bracket is at j->p. */
+/* Pushes the object or array whose bracket is at j->p. A null value removes
+ * its key (so the last of two equal keys wins) or leaves a hole. */
 static int mlab_container(mlab_parser *j, int object)
 {
     lua_State *L = j->L;
     if (++j->depth > MLAB_MAX_DEPTH)
         return mlab_fail_at(j, "found too many nested data structures");
-    if (!lua_checkstack(L, 2 * MLAB_CHUNK + 8))
+    if (!lua_checkstack(L, 6))
         return mlab_fail_at(j, "out of stack");
-    int base = lua_gettop(L), t = 0, n = 0;
-    lua_Integer next = 1;
+    lua_createtable(L, object ? 0 : MLAB_ARRAY_ROOM, object ? MLAB_OBJECT_ROOM : 0);
+    int t = lua_gettop(L);
     char close = object ? '}' : ']';
     j->p++;
     mlab_skip_space(j);
     if (j->p < j->end && *j->p == close) {
         j->p++;
         j->depth--;
-        lua_newtable(L);
         return 1;
     }
-    for (;;) {
+    for (int i = 1;; i++) {
         if (object) {
             if (j->p >= j->end || *j->p != '"')
                 return mlab_fail_at(j, "expected object key string");
@@ -241,13 +214,16 @@ static int mlab_container(mlab_parser *j, int object)
         }
         if (!mlab_value(j))
             return 0;
-        if (lua_type(L, -1) == LUA_TLIGHTUSERDATA) { /* null: an absent key or a hole */
+        if (lua_type(L, -1) == LUA_TLIGHTUSERDATA) { /* null */
             lua_pop(L, 1);
-            lua_pushnil(L);
-        }
-        if (++n == MLAB_CHUNK) {
-            t = mlab_flush(L, t, base, n, object, &next);
-            n = 0;
+            if (object) {
+                lua_pushnil(L);
+                lua_rawset(L, t);
+            }
+        } else if (object) {
+            lua_rawset(L, t);
+        } else {
+            lua_rawseti(L, t, i);
         }
         mlab_skip_space(j);
         if (j->p < j->end && *j->p == ',') {
@@ -258,7 +234,6 @@ static int mlab_container(mlab_parser *j, int object)
         if (j->p < j->end && *j->p == close) {
             j->p++;
             j->depth--;
-            mlab_flush(L, t, base, n, object, &next);
             return 1;
         }
         return mlab_fail_at(j, object ? "expected comma or object end" : "expected comma or array end");

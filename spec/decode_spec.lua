@@ -64,7 +64,7 @@ local CASES = {
 }
 
 -- Containers longer than a new table's room (8 keys, 4 items), with nulls and
--- keys repeated across chunks.
+-- keys repeated.
 local function long(n, object)
   local parts = {}
   for i = 1, n do

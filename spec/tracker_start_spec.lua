@@ -206,6 +206,30 @@ describe("tracker:start", function()
   end)
 end)
 
+describe("a tracker's budget_ms", function()
+  it("handles one answer per update when the budget is spent at once, and still finishes", function()
+    local sim = simulator.start { scenario = "spec/fixtures/scenarios/start.lua" }
+    local client = modelslab.new { api_key = sim.key, base_url = sim.base_url, timeout = 5 }
+    local t = client:tracker { interval = 0.05, timeout = 10, budget_ms = 1e-9 }
+    local done, per_update = 0, {}
+    for _ = 1, 3 do t:start(WF, {}, { on_done = function() done = done + 1 end }) end
+    local deadline = modelslab.now() + 10
+    while t:pending() > 0 and modelslab.now() < deadline do
+      local before = done
+      local answered = 0
+      for _, item in ipairs(t._items) do answered = answered + item.attempts end
+      t:update()
+      local after = 0
+      for _, item in ipairs(t._items) do after = after + item.attempts end
+      per_update[#per_update + 1] = after - answered + (done - before)
+      require("modelslab.core").sleep(0.005)
+    end
+    assert.equal(3, done)
+    for _, n in ipairs(per_update) do assert.is_true(n <= 1, "answers handled in one update: " .. n) end
+    t:close(); client:close(); sim:stop()
+  end)
+end)
+
 describe("a tracker's schedule", function()
   local sim, client
 

@@ -169,6 +169,27 @@ describe("tracker:start", function()
     client = modelslab.new { api_key = sim.key, base_url = sim.base_url, timeout = 5 }
   end)
 
+  it("bounds a cancel_remote cancel by a timeout of its own (5 s on the tracker's clock)", function()
+    local silent = require("spec.support.silent_server").start()
+    local deaf = modelslab.new { api_key = sim.key, base_url = silent.url, timeout = 60 }
+    local clock = fake_time.new()
+    local t = deaf:tracker { cancel_remote = true, should_stop = function() return true end,
+      clock = clock.clock, sleep = clock.sleep }
+    local final
+    t:track(SLOW, 40, { on_done = function(_, err) final = err end })
+    t:update() -- stopped: the cancel goes out, and nobody answers it
+    assert.is_nil(final)
+    clock.t = 4.9
+    t:update()
+    assert.is_nil(final)
+    clock.t = 5
+    t:update()
+    assert.equal("cancelled", final.kind)
+    assert.is_false(final.remote_cancelled)
+    assert.equal("timeout", final.cancel_error.kind)
+    t:close(); deaf:close(); silent.close()
+  end)
+
   it("keeps nothing for fire-and-forget cancels, however many are sent", function()
     local p = client:poller { max_transfers = 8 }
     for _ = 1, 200 do p:cancel_and_forget(SLOW, 40) end

@@ -10,8 +10,11 @@ local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 local SLOW = "9a8b7c6d-1234-4abc-8def-0123456789ab"
 
 local function open_descriptors()
+  local stat = assert(io.open("/proc/self/stat"))
+  local pid = stat:read("*l"):match("^%d+")
+  stat:close()
   local n = 0
-  local p = io.popen("ls /proc/" .. tonumber(io.open("/proc/self/stat"):read("*l"):match("^%d+")) .. "/fd")
+  local p = io.popen("ls /proc/" .. pid .. "/fd")
   for _ in p:lines() do n = n + 1 end
   p:close()
   return n

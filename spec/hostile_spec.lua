@@ -304,22 +304,18 @@ describe("against hostile servers", function()
     error("the poller never finished")
   end
 
-  -- The (body, err) of the poller's own request id.
-  local function take(p, id)
+  -- The (doc, err) of the one request queued on p.
+  local function next_result(p)
     return drive(p, function()
-      p:poll(0)
-      local r = p:_take(id)
-      if r then return r[1], r[2] end
+      local r = p:poll(0)[1]
+      if r then return r.doc, r.err end
     end)
   end
 
   -- One status fetch through the poller.
   local function poll_one(p, id)
     p:add(WF, id)
-    return drive(p, function()
-      local r = p:poll(0)[1]
-      if r then return r.doc, r.err end
-    end)
+    return next_result(p)
   end
 
   -- A fetch through the client, and one through a poller with one transfer
@@ -333,8 +329,7 @@ describe("against hostile servers", function()
       return function(id) return poll_one(p, id) end, p
     end },
   }
-  -- A run through each: client:run, and the poller's own requests (the
-  -- tracker's and nginx's way).
+  -- A run through each: client:run, and poller:run (the tracker's way).
   local RUNNERS = {
     { name = "client:run", make = function(client)
       return function(workflow_id) return client:run(workflow_id, { prompt = "a fox" }) end
@@ -342,7 +337,8 @@ describe("against hostile servers", function()
     { name = "a poller", make = function(client)
       local p = client:poller { max_transfers = 1 }
       return function(workflow_id)
-        return take(p, p:_request("POST", "/workflows/" .. workflow_id .. "/run", '{"prompt":"a fox"}'))
+        p:run(workflow_id, { prompt = "a fox" })
+        return next_result(p)
       end, p
     end },
   }
@@ -446,7 +442,10 @@ describe("against hostile servers", function()
       client:close()
       assert.equal("completed", final.execution.status)
       local stats = server:stats()
-      assert.same({ 3, 3 }, { stats.main.requests, stats.main.connections })
+      -- Clients share one connection cache, so the first poll may go on a
+      -- connection an earlier case left open; each later one needs a new one.
+      assert.equal(3, stats.main.requests)
+      assert.is_true(stats.main.connections >= 2, "a new connection after each close")
     end)
 
     it("retries on a new connection when the server drops a reused one without answering", function()
@@ -465,7 +464,8 @@ describe("against hostile servers", function()
       local client = new_client {}
       for _ = 1, 5 do assert(client:status(WF, hostile.id("running"))) end
       client:close()
-      assert.equal(1, server:stats().main.connections)
+      -- One, or none when the shared cache held one from an earlier case.
+      assert.is_true(server:stats().main.connections <= 1)
     end)
   end)
 

@@ -2,18 +2,9 @@ local modelslab = require "modelslab"
 local simulator = require "modelslab.simulator"
 local silent_server = require "spec.support.silent_server"
 local slack = require "spec.support.slack"
+local drain = require "spec.support.drain"
 
 local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
-
--- Runs poll(0) until nothing is pending or `seconds` pass; returns the results.
-local function drain(p, seconds)
-  local results, deadline = {}, modelslab.now() + (seconds or 5)
-  while p:pending() > 0 and modelslab.now() < deadline do
-    for _, r in ipairs(p:poll(0)) do results[#results + 1] = r end
-    p:wait(5)
-  end
-  return results
-end
 
 describe("client:poller", function()
   local sim, client
@@ -61,7 +52,9 @@ describe("client:poller", function()
     for _ = 1, 30 do p:add(WF, 100) end
     local results = drain(p)
     assert.equal(30, #results)
-    assert.equal(3, sim:stats().connections) -- two for the poller, one for stats()
+    -- At most two for the poller (fewer when the shared cache holds some
+    -- already), one for stats().
+    assert.is_true(sim:stats().connections <= 3)
     p:close()
   end)
 

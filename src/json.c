@@ -1,12 +1,15 @@
 /* JSON through a private lua-cjson instance (cjson.new()), so the settings we
  * need (a small nesting limit, no NaN/Infinity/hex) never touch the global
  * `cjson` other code in the same Lua state relies on. Decoded documents come
- * back as plain tables: JSON null becomes an absent key, never a sentinel. */
+ * back as plain tables: JSON null becomes an absent key, never a sentinel.
+ * core.decode and the core's fast path (handle:fetch) decode the same way. */
 #include <math.h>
 
 #include "modelslab.h"
 
 #define MLAB_JSON_MAX_DEPTH 32
+/* The private instance's decode, in the registry, for C callers. */
+#define MLAB_JSON_DECODE_KEY "modelslab.core.cjson_decode"
 
 /* Calls instance[name](arg) for cjson's configuration functions. */
 static void mlab_json_config(lua_State *L, int inst, const char *name, int bool_arg, int num_arg)
@@ -76,22 +79,17 @@ static size_t mlab_json_members(const char *text, size_t len)
     return n;
 }
 
-/* core.decode(text) -> value | nil, message
- * An object with a duplicate name is refused: cjson keeps the last one, and
- * a document that says two things must not be read as either. Such a name is
- * noticed as a member the text has and the decoded tables lack. */
-static int mlab_json_decode(lua_State *L)
+/* Decodes text with the private cjson: pushes the value and returns 1, or
+ * pushes the reason and returns 0. An object with a duplicate name is
+ * refused: cjson keeps the last one, and a document that says two things
+ * must not be read as either. Such a name is noticed as a member the text
+ * has and the decoded tables lack. */
+static int mlab_json_decode_text(lua_State *L, const char *text, size_t len)
 {
-    size_t len;
-    const char *text = luaL_checklstring(L, 1, &len);
-    lua_settop(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushvalue(L, 1);
-    if (lua_pcall(L, 1, 1, 0) != 0) {
-        lua_pushnil(L);
-        lua_insert(L, -2);
-        return 2;
-    }
+    lua_getfield(L, LUA_REGISTRYINDEX, MLAB_JSON_DECODE_KEY);
+    lua_pushlstring(L, text, len);
+    if (lua_pcall(L, 1, 1, 0) != 0)
+        return 0; /* cjson's message is on top */
     const char *err = NULL;
     size_t members = 0;
     if (lua_type(L, -1) == LUA_TTABLE)
@@ -101,9 +99,38 @@ static int mlab_json_decode(lua_State *L)
     if (err == NULL && members != mlab_json_members(text, len))
         err = "an object has the same name twice";
     if (err != NULL) {
-        lua_pushnil(L);
+        lua_pop(L, 1);
         lua_pushstring(L, err);
-        return 2;
+        return 0;
+    }
+    return 1;
+}
+
+/* core.decode(text) -> value | nil, message */
+static int mlab_json_decode(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    if (mlab_json_decode_text(L, text, len))
+        return 1;
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* Decodes text that should be a JSON object, for the core's fast path: pushes
+ * the table and returns 1, or pushes nothing and returns 0 (Lua then judges
+ * the raw answer and says what is wrong with it). */
+int mlab_json_decode_object(lua_State *L, const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+        i++;
+    if (i == len || text[i] != '{')
+        return 0;
+    if (!mlab_json_decode_text(L, text, len)) {
+        lua_pop(L, 1);
+        return 0;
     }
     return 1;
 }
@@ -136,7 +163,8 @@ void mlab_json_register(lua_State *L)
     mlab_json_config(L, inst, "decode_invalid_numbers", 0, -1);
     mlab_json_config(L, inst, "encode_invalid_numbers", 0, -1);
     lua_getfield(L, inst, "decode");
-    lua_pushcclosure(L, mlab_json_decode, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, MLAB_JSON_DECODE_KEY);
+    lua_pushcfunction(L, mlab_json_decode);
     lua_setfield(L, mod, "decode");
     lua_getfield(L, inst, "encode");
     lua_pushcclosure(L, mlab_json_encode, 1);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include "modelslab.h"
 
@@ -68,7 +67,6 @@ const char *mlab_sink_attach(mlab_sink *s, CURL *curl)
 
 void mlab_sink_reset(mlab_sink *s, size_t max_body)
 {
-    s->sock = CURL_SOCKET_BAD;
     s->len = 0;
     s->max_body = max_body;
     s->too_large = 0;
@@ -119,88 +117,63 @@ const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int
     return NULL;
 }
 
-/* Notes which connection the finished transfer used (its socket and both
- * addresses), so Lua can drop it later. Call it while libcurl still knows the
- * transfer: after curl_easy_perform, or before curl_multi_remove_handle. */
-void mlab_sink_note_connection(mlab_sink *s, CURL *curl)
-{
-    s->sock = CURL_SOCKET_BAD;
-#if LIBCURL_VERSION_NUM >= 0x072d00
-    curl_socket_t sock = CURL_SOCKET_BAD;
-    if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD)
-        return;
-    s->local_len = sizeof s->local;
-    s->peer_len = sizeof s->peer;
-    if (getsockname(sock, (struct sockaddr *)&s->local, &s->local_len) == 0
-        && getpeername(sock, (struct sockaddr *)&s->peer, &s->peer_len) == 0)
-        s->sock = sock;
-#else
-    (void)curl;
-#endif
-}
-
-/* Shuts down the connection the last transfer used, if libcurl still has it:
- * its next attempt to reuse it finds it dead and opens a new one. The socket
- * is libcurl's to close; both addresses are checked first, so a descriptor
- * since reused for another connection is never touched. 1 when dropped. */
-int mlab_sink_drop_connection(mlab_sink *s)
-{
-    struct sockaddr_storage local, peer;
-    socklen_t local_len = sizeof local, peer_len = sizeof peer;
-    curl_socket_t sock = s->sock;
-    s->sock = CURL_SOCKET_BAD;
-    if (sock == CURL_SOCKET_BAD
-        || getsockname(sock, (struct sockaddr *)&local, &local_len) != 0
-        || getpeername(sock, (struct sockaddr *)&peer, &peer_len) != 0
-        || local_len != s->local_len || peer_len != s->peer_len
-        || memcmp(&local, &s->local, local_len) != 0 || memcmp(&peer, &s->peer, peer_len) != 0)
-        return 0;
-    return shutdown(sock, SHUT_RDWR) == 0;
-}
-
-/* Pushes the outcome of a finished transfer:
- *   status, body, retry_after|nil                      on any HTTP response
- *   nil, code_name, message, status|nil, retry_after|nil   when no usable
- *     response came (status and retry_after when headers had arrived, as for
- *     a 429 whose body is over max_body)
- * Returns the number of values pushed. */
-int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
+/* The HTTP status of a finished transfer, or 0 when no usable answer came.
+ * libcurl reads "HTTP/200 OK" as status 0, "HTTP/204 x" as 4 and "HTTP/2 4444"
+ * as 4444: an HTTP status has three digits, and anything else is no HTTP
+ * answer at all. */
+static long mlab_status_of(mlab_sink *s, CURL *curl, CURLcode *rc)
 {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    /* libcurl reads "HTTP/200 OK" as status 0, "HTTP/204 x" as 4 and
-     * "HTTP/2 4444" as 4444: an HTTP status has three digits, and anything
-     * else is no HTTP answer at all. */
     if (status < 100 || status > 999) {
-        if (rc == CURLE_OK) {
-            rc = CURLE_WEIRD_SERVER_REPLY;
+        if (*rc == CURLE_OK) {
+            *rc = CURLE_WEIRD_SERVER_REPLY;
             snprintf(s->errbuf, sizeof s->errbuf, "invalid HTTP status code %ld", status);
         }
         status = 0;
     }
+    return status;
+}
+
+/* The status of a complete HTTP answer, or 0 for a failed transfer. */
+long mlab_result_status(mlab_sink *s, CURL *curl, CURLcode rc)
+{
+    long status = mlab_status_of(s, curl, &rc);
+    return rc == CURLE_OK ? status : 0;
+}
+
+static void mlab_set_string(lua_State *L, const char *field, const char *value, size_t len)
+{
+    lua_pushlstring(L, value, len);
+    lua_setfield(L, -2, field);
+}
+
+/* Pushes the outcome of a finished transfer as one table (contracts.md):
+ *   { status =, body =, retry_after = |nil }            on any HTTP answer
+ *   { code =, message =, status = |nil, retry_after = |nil }
+ *                                when no usable answer came (status and
+ *     retry_after when headers had arrived, as for a 429 over max_body) */
+int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
+{
+    long status = mlab_status_of(s, curl, &rc);
+    lua_createtable(L, 0, 4);
+    if (status > 0) {
+        mlab_pushint(L, status);
+        lua_setfield(L, -2, "status");
+        if (s->retry_after[0])
+            mlab_set_string(L, "retry_after", s->retry_after, strlen(s->retry_after));
+    }
     if (rc != CURLE_OK) {
         int too_large = s->too_large || rc == CURLE_FILESIZE_EXCEEDED;
-        lua_pushnil(L);
-        lua_pushstring(L, too_large ? "TOO_LARGE" : mlab_curlcode_name(rc));
+        const char *code = too_large ? "TOO_LARGE" : mlab_curlcode_name(rc);
+        mlab_set_string(L, "code", code, strlen(code));
         if (too_large)
             lua_pushfstring(L, "response body larger than max_body (%d bytes)", (int)s->max_body);
         else
             lua_pushstring(L, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
-        if (status > 0)
-            mlab_pushint(L, status);
-        else
-            lua_pushnil(L);
-        if (status > 0 && s->retry_after[0])
-            lua_pushstring(L, s->retry_after);
-        else
-            lua_pushnil(L);
-        return 5;
+        lua_setfield(L, -2, "message");
+        return 1;
     }
-    mlab_pushint(L, status);
-    lua_pushlstring(L, s->body ? s->body : "", s->len);
-    if (s->retry_after[0])
-        lua_pushstring(L, s->retry_after);
-    else
-        lua_pushnil(L);
-    return 3;
+    mlab_set_string(L, "body", s->body ? s->body : "", s->len);
+    return 1;
 }

@@ -4,12 +4,20 @@
 
 local check = {}
 
+-- The largest execution id, 2^53 - 1 (defined once, in the core's document
+-- checks): the range a double (and so JSON as the API's clients read it)
+-- holds exactly. Anything past it is refused, so 9007199254740993, which a
+-- double rounds down to 2^53, is never taken for another execution.
+local MAX_ID = require("modelslab.core").MAX_EXECUTION_ID
+
 -- Level 4 blames the code that called the public function (fail, check, public).
 local function fail(fn, name, problem)
   error(string.format("modelslab.%s: %s %s", fn, name, problem), 4)
 end
 
-local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+--- The shape of a workflow id (8-4-4-4-12 hex digits).
+check.UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+local UUID = check.UUID
 
 --- A workflow id must be a UUID string.
 function check.workflow_id(fn, v)
@@ -19,17 +27,11 @@ function check.workflow_id(fn, v)
   return v
 end
 
--- Execution ids are integers from 1 to 2^53 - 1, the range a double (and so
--- JSON as the API's clients read it) holds exactly. Anything at or past 2^53
--- is refused, so 9007199254740993, which a double rounds down to 2^53, is
--- never taken for another execution.
-local ID_LIMIT = 2 ^ 53
-
 --- Reads an execution id: an integer from 1 to 2^53 - 1, or a string of such
 -- digits; gives it back as a Lua integer where the language has them, or nil.
 function check.to_execution_id(v)
   if type(v) == "string" and v:find("^[1-9]%d*$") and #v <= 16 then v = tonumber(v) end
-  if type(v) == "number" and v >= 1 and v < ID_LIMIT and v == math.floor(v) then
+  if type(v) == "number" and v >= 1 and v <= MAX_ID and v == math.floor(v) then
     return math.tointeger and math.tointeger(v) or v
   end
   return nil

@@ -104,6 +104,24 @@ function response.read(status, body, retry_after_header, url)
   return decoded
 end
 
+--- Judges a result record (contracts.md), from any transport. The core's
+-- fetch returns a plain success (a 2xx JSON object whose status is not
+-- "error") already decoded, by the rules of `read`; everything else comes here.
+-- @tparam table result `{status=, body=, retry_after=}` or
+--   `{code=, message=, status=, retry_after=}`
+-- @tparam[opt] boolean empty_ok a 2xx with an empty body is a success (an empty table)
+-- @tparam[opt] string url the request's URL, for a 404's hint
+-- @treturn table|nil the decoded body
+-- @treturn table the error otherwise
+function response.judge(result, empty_ok, url)
+  if result.code then
+    return nil, response.failure(result.code, result.message, result.status, result.retry_after)
+  end
+  local status = result.status
+  if empty_ok and status >= 200 and status <= 299 and not result.body:find("%S") then return {} end
+  return response.read(status, result.body, result.retry_after, url)
+end
+
 -- libcurl may quote a URL in a message (a proxy's, from the environment):
 -- its user name and password never go further.
 local function without_userinfo(message)

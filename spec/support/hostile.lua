@@ -362,7 +362,8 @@ end
 -- lines); `by_case` (requests per case name).
 function Server:stats() return self:call("/_hostile/stats") end
 
---- Zeroes the counters and the per-case state.
+--- Zeroes the counters and the per-case state, and closes every open
+-- connection, so a case starts with none to reuse.
 function Server:reset() self:call("/_hostile/reset") end
 
 --- Stops the process and waits for it (idempotent).

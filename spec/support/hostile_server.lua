@@ -97,8 +97,13 @@ local function record(listener, req)
   if #s.targets > 20 then table.remove(s.targets, 1) end
 end
 
-local function control(req)
-  if req.target == "/_hostile/reset" then reset() end
+local close_idle -- below, with the connections
+
+local function control(req, c)
+  if req.target == "/_hostile/reset" then
+    reset()
+    close_idle(c)
+  end
   local body = cjson.encode(stats)
   return { { "send", hostile.http(200, "application/json", body, { "Connection: close" }) }, { "close" } }
 end
@@ -109,7 +114,7 @@ end
 
 -- What to play for a request on the main listener.
 local function answer_main(req, c)
-  if req.target:find("^/_hostile/") then return control(req) end
+  if req.target:find("^/_hostile/") then return control(req, c) end
   local odd = req.target:match("^/odd/(%a+)/")
   if odd then
     local answered = state.answered["odd " .. odd] or 0
@@ -196,6 +201,18 @@ local function serve(c)
 end
 
 local conns = {}
+
+-- Closes every connection but the one asking: clients share a connection
+-- cache (one per Lua state), and a case must not begin on a connection an
+-- earlier case left open. libcurl drops the closed ones before reusing any.
+function close_idle(asking)
+  for c in pairs(conns) do
+    if c ~= asking then
+      c.sock:close()
+      conns[c] = nil
+    end
+  end
+end
 
 local function resume(c, ...)
   local ok, what, deadline = coroutine.resume(c.co, ...)

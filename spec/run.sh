@@ -1,8 +1,9 @@
 #!/bin/sh
-# Runs the specs under each interpreter given (default lua5.4), then luacheck,
-# and ends with the one line CI reads: "N passed, N failed" (", N skipped"
+# Runs the specs under each interpreter given (default lua5.4), then `make
+# lint`, and ends with the one line CI reads: "N passed, N failed" (", N skipped"
 # when busted had any), summed over every run.
 [ $# -gt 0 ] || set -- lua5.4
+: "${BUSTED:?the Makefile sets BUSTED: run make test}"
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 passed=0 failed=0 skipped=0
@@ -12,7 +13,7 @@ for lua_bin in "$@"; do
     echo "== specs under $lua_bin"
     : > "$summary"
     LUA_CPATH="$PWD/$build/?.so;;" MODELSLAB_SUMMARY=$summary MODELSLAB_SIM_LUA=lua5.4 \
-        "$lua_bin" /usr/bin/busted -o spec/support/summary.lua
+        "$lua_bin" "$BUSTED" -o spec/support/summary.lua
     if [ -s "$summary" ]; then
         read -r p f s < "$summary"
     else
@@ -22,7 +23,7 @@ for lua_bin in "$@"; do
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
-if luacheck -q lua bin/* spec examples; then
+if make -s lint; then
     passed=$((passed + 1)); echo "luacheck: clean"
 else
     failed=$((failed + 1)); echo "luacheck: warnings above"

@@ -43,7 +43,7 @@ export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 ROCK_TREE ?= $(CURDIR)/build/rocks
 ROCKSPEC := modelslab-scm-1.rockspec
 
-.PHONY: all deps test demo clean lint rock rock-build rock-install release bench bench-poller bench-wait memcheck
+.PHONY: all deps test demo clean lint rock rock-build rock-install release check-fresh bench bench-poller bench-wait memcheck
 
 all: $(CORE)
 
@@ -100,6 +100,11 @@ rock-install:
 RELEASE_URL ?= file://$(CURDIR)/build/release
 release: deps-test
 	@sh mk/release.sh build/release $(RELEASE_URL) $(VERSION)
+
+# The README's commands on a brand-new Debian 12 root (.ci/check-fresh.sh):
+# make demo, make test LUAS=5.4, the LuaRocks install. Root only; CI runs it.
+check-fresh: deps-ci
+	@sh .ci/check-fresh.sh
 
 # Benchmarks are never part of `make test`; see bench/run.sh.
 bench: deps-ci $(CORE)

@@ -1,41 +1,55 @@
 #!/bin/sh
-# make check-fresh: the README's commands on a brand-new Debian 12, as a new
-# user types them. A minbase root made now with mmdebstrap (from this
-# machine's apt sources) holding only what the README says the user has (make,
-# ca-certificates), the committed HEAD cloned into /root/modelslab (mode 700),
-# then, as root inside it:
-#   make demo
-#   make test LUAS=5.4
-#   the LuaRocks install, with LuaSocket removed first: luarocks make, the
-#   installed `modelslab --help` and `require "modelslab"`, a clean checkout.
+# make check-fresh: the README's commands on a brand-new Debian 12, typed as a
+# new user would. Two minbase roots made now with mmdebstrap from this
+# machine's apt sources, each with the committed HEAD cloned into
+# /root/modelslab (mode 700):
+#   quick start  only make and ca-certificates, as the README says; as root:
+#                make demo, then make test (CHECK_FRESH_TEST to change it)
+#   luarocks     only the packages the README's LuaRocks section installs
+#                (without recommends, so no LuaSocket): as root luarocks make
+#                into /usr/local, as a user luarocks make --local and
+#                eval "$(luarocks path)"; each time the installed
+#                `modelslab --help` and `require "modelslab"` from /, and a
+#                checkout luarocks left clean.
 # Nothing is cached: every package is fetched and installed by the commands
 # themselves. The mounts (/proc, /dev, /sys) live in a private mount namespace
-# and vanish with it, whatever happens; the root is then removed
-# (CHECK_FRESH_KEEP=1 keeps it). Logs: build/check-fresh/*.log.
+# and vanish with it, whatever happens; the roots are then removed
+# (CHECK_FRESH_KEEP=1 keeps them). Logs: build/check-fresh/*.log.
 set -eu
 cd "$(dirname "$0")/.."
 repo=$PWD
 logs=$repo/build/check-fresh
 suite=${CHECK_FRESH_SUITE:-bookworm}
+test_command=${CHECK_FRESH_TEST:-make test}
 [ "$(id -u)" -eq 0 ] || { echo "check-fresh: run as root (mmdebstrap, chroot)" >&2; exit 77; }
 rm -rf "$logs" && mkdir -p "$logs"
-root=$(mktemp -d "${TMPDIR:-/var/tmp}/modelslab-fresh.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/modelslab-fresh.XXXXXX")
+chmod 755 "$work" # apt downloads as _apt
 started=$(date +%s)
 
 cleanup() {
-    # A mount left under the root would let rm reach into the host.
-    if grep -q " $root/" /proc/self/mountinfo; then
-        echo "check-fresh: mounts remain under $root; not removing it" >&2
+    # A mount left under the roots would let rm reach into the host.
+    if grep -q " $work/" /proc/self/mountinfo; then
+        echo "check-fresh: mounts remain under $work; not removing it" >&2
     elif [ "${CHECK_FRESH_KEEP:-}" = 1 ]; then
-        echo "check-fresh: root kept in $root"
+        echo "check-fresh: roots kept in $work"
     else
-        rm -rf --one-file-system "$root"
+        rm -rf --one-file-system "$work"
     fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# This machine's apt sources, as files mmdebstrap copies into the root.
+# What this script types must be what the README says.
+for line in 'make demo' 'make test' 'luarocks --lua-version 5.4 make --deps-mode=none' \
+    'luarocks --lua-version 5.4 make --local --deps-mode=none' 'eval "$(luarocks --lua-version 5.4 path)"'; do
+    grep -qF -- "$line" README.md || { echo "check-fresh: the README no longer says \`$line\`" >&2; exit 1; }
+done
+rock_packages=$(sed -n 's/^apt-get install //p' README.md)
+[ "$(echo "$rock_packages" | wc -l)" -eq 1 ] && [ -n "$rock_packages" ] ||
+    { echo "check-fresh: expected one 'apt-get install' line in the README" >&2; exit 1; }
+
+# This machine's apt sources, as files mmdebstrap copies into the roots.
 sources=""
 for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
     [ -s "$f" ] && sources="$sources $f"
@@ -49,14 +63,14 @@ step() {
     t0=$(date +%s)
     echo "check-fresh: $name"
     if "$@" > "$logs/$name.log" 2>&1; then verdict=PASS; else verdict=FAIL; fi
-    printf '%s\t%s\t%ss\n' "$verdict" "$name" $(($(date +%s) - t0)) >> "$results"
+    printf '%s\t%-28s %4ss\n' "$verdict" "$name" $(($(date +%s) - t0)) >> "$results"
     if [ $verdict = FAIL ]; then echo "check-fresh: $name failed; its log ends:"; tail -n 25 "$logs/$name.log"; fi
     [ $verdict = PASS ]
 }
 
-# Runs a shell script as root in the root's /root/modelslab, with /proc, /dev
-# and /sys mounted in a namespace of its own (a pid namespace too, so no
-# server a spec started outlives it).
+# in_root ROOT SCRIPT: runs the script as root in ROOT's /root/modelslab, with
+# /proc, /dev and /sys mounted in a namespace of its own (a pid namespace
+# too, so no server a spec started outlives it).
 in_root() {
     unshare --mount --pid --fork --propagation private sh -ec '
         r=$1; shift
@@ -67,41 +81,75 @@ in_root() {
         exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
             PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
             sh -ec "cd /root/modelslab && $*"
-    ' in_root "$root" "$@"
+    ' in_root "$@"
 }
 
 make_root() {
     # shellcheck disable=SC2086
-    mmdebstrap --variant=minbase --include=make,ca-certificates "$suite" "$root" $sources
-    git clone -q --no-local "$repo" "$root/root/modelslab"
-    chmod 700 "$root/root" "$root/root/modelslab"
+    mmdebstrap --variant=minbase --include=make,ca-certificates "$suite" "$1" $sources
+    git clone -q --no-local "$repo" "$1/root/modelslab"
+    chmod 700 "$1/root" "$1/root/modelslab"
 }
 
-# The LuaRocks section of the README, on a machine without LuaSocket.
-luarocks_install() {
-    in_root '
-        apt-get purge -y -qq lua-socket >/dev/null
-        if lua5.4 -e "require \"socket\"" 2>/dev/null; then echo "LuaSocket is still there"; exit 1; fi
+# From /, with LuaSocket nowhere: the installed command and library.
+CHECK_INSTALLED='
+    cd /
+    if lua5.4 -e "require \"socket\"" 2>/dev/null; then echo "LuaSocket is installed"; exit 1; fi
+    modelslab --help | head -n 1
+    lua5.4 -e "local m = require \"modelslab\" print(\"require \\\"modelslab\\\": \" .. m.VERSION, package.searchpath(\"modelslab.core\", package.cpath))"
+'
+
+rock_as_root() {
+    in_root "$1" "
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends $rock_packages >/dev/null
         luarocks --lua-version 5.4 make --deps-mode=none
-        test -z "$(git status --porcelain)" || { git status --porcelain; echo "luarocks left files behind"; exit 1; }
-        cd /
-        modelslab --help | head -n 3
-        lua5.4 -e "local m = require \"modelslab\" print(\"require modelslab: \" .. m.VERSION, package.searchpath(\"modelslab.core\", package.cpath))"
-    '
+        $CHECK_INSTALLED"
+    clean_checkout "$1/root/modelslab"
+}
+
+rock_as_user() {
+    in_root "$1" "
+        useradd -m lua-user
+        cp -a /root/modelslab /home/lua-user/ && chown -R lua-user: /home/lua-user/modelslab
+        runuser -u lua-user -- /usr/bin/env -i HOME=/home/lua-user PATH=/usr/bin:/bin sh -ec '
+            cd ~/modelslab
+            luarocks --lua-version 5.4 make --local --deps-mode=none
+            eval \"\$(luarocks --lua-version 5.4 path)\"
+            $CHECK_INSTALLED'"
+    clean_checkout "$1/home/lua-user/modelslab"
+}
+
+# luarocks make leaves nothing but build/ (ignored) in the checkout.
+clean_checkout() {
+    left=$(git -C "$1" status --porcelain --ignored)
+    [ "$left" = "!! build/" ] || { echo "luarocks left in the checkout:"; echo "$left"; return 1; }
+    echo "checkout clean after luarocks make"
 }
 
 status=0
-step mmdebstrap make_root || status=1
-if [ $status -eq 0 ]; then
-    step make-demo in_root 'make demo' || status=1
-    step make-test in_root 'make test LUAS=5.4' || status=1
-    step luarocks luarocks_install || status=1
+if step quick-start-root make_root "$work/quick"; then
+    step make-demo in_root "$work/quick" 'make demo' || status=1
+    step "$(echo "$test_command" | tr ' =' '--')" in_root "$work/quick" "$test_command" || status=1
+else
+    status=1
+fi
+if step luarocks-root make_root "$work/rocks"; then
+    step luarocks-make-as-root rock_as_root "$work/rocks" || status=1
+    step luarocks-make-local-as-user rock_as_user "$work/rocks" || status=1
+else
+    status=1
 fi
 
 echo
-echo "== check-fresh: Debian $suite minbase + make, ca-certificates; HEAD cloned into /root/modelslab; as root"
+echo "== check-fresh: Debian $suite minbase; HEAD cloned into /root/modelslab"
 cat "$results"
-[ -f "$logs/make-test.log" ] && echo "make test: $(tail -n 1 "$logs/make-test.log")"
-[ -f "$logs/luarocks.log" ] && sed -n 's/^require modelslab: /installed, no LuaSocket: require "modelslab" -> /p' "$logs/luarocks.log"
-echo "check-fresh: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(($(date +%s) - started)) s (logs: build/check-fresh/)"
+test_log=$logs/$(echo "$test_command" | tr ' =' '--').log
+[ -f "$test_log" ] && echo "$test_command: $(grep -E '^[0-9]+ passed' "$test_log" | tail -n 1)"
+for f in "$logs"/luarocks-make-*.log; do
+    [ -f "$f" ] && sed -n "s|^require \"modelslab\": |$(basename "$f" .log): require \"modelslab\" -> |p" "$f"
+done
+echo "check-fresh: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(($(date +%s) - started)) s" \
+    "(logs: build/check-fresh/)"
 exit $status

@@ -6,15 +6,16 @@
 #   quick start  only make and ca-certificates, as the README says; as root:
 #                make demo, then make test (CHECK_FRESH_TEST to change it)
 #   luarocks     only the packages the README's LuaRocks section installs
-#                (without recommends, so no LuaSocket): as root luarocks make
-#                into /usr/local, as a user luarocks make --local and
-#                eval "$(luarocks path)"; each time the installed
+#                (without recommends, so no LuaSocket): as a user luarocks
+#                make --local and eval "$(luarocks path)", as root luarocks
+#                make into /usr/local; each time the installed
 #                `modelslab --help` and `require "modelslab"` from /, and a
 #                checkout luarocks left clean.
 # Nothing is cached: every package is fetched and installed by the commands
 # themselves. The mounts (/proc, /dev, /sys) live in a private mount namespace
 # and vanish with it, whatever happens; the roots are then removed
-# (CHECK_FRESH_KEEP=1 keeps them). Logs: build/check-fresh/*.log.
+# (CHECK_FRESH_KEEP=1 keeps them). CHECK_FRESH_PARTS="quick-start" or
+# "luarocks" runs one part only. Logs: build/check-fresh/*.log.
 set -eu
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -99,14 +100,18 @@ CHECK_INSTALLED='
     lua5.4 -e "local m = require \"modelslab\" print(\"require \\\"modelslab\\\": \" .. m.VERSION, package.searchpath(\"modelslab.core\", package.cpath))"
 '
 
-rock_as_root() {
+rock_packages() {
     in_root "$1" "
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends $rock_packages >/dev/null
-        luarocks --lua-version 5.4 make --deps-mode=none
-        $CHECK_INSTALLED"
-    clean_checkout "$1/root/modelslab"
+        dpkg-query -W -f='\${Package} \${Version}\n' luarocks lua5.4 libcurl4-openssl-dev lua-cjson"
+}
+
+# installed_in LOG DIR: the core that require "modelslab" loaded is DIR's.
+installed_in() {
+    grep -q "^require \"modelslab\": .*	$2/lib/lua/5.4/modelslab/core.so$" "$1" ||
+        { echo "require \"modelslab\" did not load the core from $2"; return 1; }
 }
 
 rock_as_user() {
@@ -117,29 +122,47 @@ rock_as_user() {
             cd ~/modelslab
             luarocks --lua-version 5.4 make --local --deps-mode=none
             eval \"\$(luarocks --lua-version 5.4 path)\"
-            $CHECK_INSTALLED'"
+            $CHECK_INSTALLED'" > "$logs/user.out" 2>&1 || { cat "$logs/user.out"; return 1; }
+    cat "$logs/user.out"
+    installed_in "$logs/user.out" /home/lua-user/.luarocks
     clean_checkout "$1/home/lua-user/modelslab"
+}
+
+rock_as_root() {
+    in_root "$1" "
+        luarocks --lua-version 5.4 make --deps-mode=none
+        $CHECK_INSTALLED" > "$logs/root.out" 2>&1 || { cat "$logs/root.out"; return 1; }
+    cat "$logs/root.out"
+    installed_in "$logs/root.out" /usr/local
+    clean_checkout "$1/root/modelslab"
 }
 
 # luarocks make leaves nothing but build/ (ignored) in the checkout.
 clean_checkout() {
-    left=$(git -C "$1" status --porcelain --ignored)
+    left=$(git -c safe.directory='*' -C "$1" status --porcelain --ignored)
     [ "$left" = "!! build/" ] || { echo "luarocks left in the checkout:"; echo "$left"; return 1; }
     echo "checkout clean after luarocks make"
 }
 
 status=0
-if step quick-start-root make_root "$work/quick"; then
-    step make-demo in_root "$work/quick" 'make demo' || status=1
-    step "$(echo "$test_command" | tr ' =' '--')" in_root "$work/quick" "$test_command" || status=1
-else
-    status=1
+parts=${CHECK_FRESH_PARTS:-quick-start luarocks}
+wanted() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+if wanted quick-start; then
+    if step quick-start-root make_root "$work/quick"; then
+        step make-demo in_root "$work/quick" 'make demo' || status=1
+        step "$(echo "$test_command" | tr ' =' '--')" in_root "$work/quick" "$test_command" || status=1
+    else
+        status=1
+    fi
 fi
-if step luarocks-root make_root "$work/rocks"; then
-    step luarocks-make-as-root rock_as_root "$work/rocks" || status=1
-    step luarocks-make-local-as-user rock_as_user "$work/rocks" || status=1
-else
-    status=1
+if wanted luarocks; then
+    if step luarocks-root make_root "$work/rocks"; then
+        step luarocks-packages rock_packages "$work/rocks" || status=1
+        step luarocks-make-local-as-user rock_as_user "$work/rocks" || status=1
+        step luarocks-make-as-root rock_as_root "$work/rocks" || status=1
+    else
+        status=1
+    fi
 fi
 
 echo

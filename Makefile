@@ -102,11 +102,11 @@ release: deps-test
 	@sh mk/release.sh build/release $(RELEASE_URL) $(VERSION)
 
 # The README's commands on a brand-new Debian 12 root (.ci/check-fresh.sh):
-# make demo, make test LUAS=5.4, the LuaRocks install. Root only; CI runs it.
+# make demo, make test, the LuaRocks install. Root only; CI runs it.
 check-fresh: deps-ci
 	@sh .ci/check-fresh.sh
 
-# Benchmarks are never part of `make test`; see bench/run.sh.
+# Benchmarks are never part of `make test`; see bench/compare.sh.
 bench: deps-ci $(CORE)
 	@sh bench/compare.sh $(COUNT)
 

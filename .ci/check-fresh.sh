@@ -1,27 +1,29 @@
 #!/bin/sh
 # make check-fresh: the README's commands on a brand-new Debian 12, typed as a
-# new user would. Two minbase roots made now with mmdebstrap from this
-# machine's apt sources, each with the committed HEAD cloned into
-# /root/modelslab (mode 700):
-#   quick start  only make and ca-certificates, as the README says; as root:
-#                make demo, then make test (CHECK_FRESH_TEST to change it)
-#   luarocks     only the packages the README's LuaRocks section installs
-#                (without recommends, so no LuaSocket): as a user luarocks
-#                make --local and eval "$(luarocks path)", as root luarocks
-#                make into /usr/local; each time the installed
-#                `modelslab --help` and `require "modelslab"` from /, and a
-#                checkout luarocks left clean.
+# new user would. One minbase root made now with mmdebstrap from this
+# machine's apt sources, holding only what the README says the user has (make,
+# ca-certificates); each part runs in a copy of it, with the committed HEAD
+# cloned into /root/modelslab (mode 700):
+#   demo      as root: make demo, the first command after the clone
+#   test      as root: make test, the first command after the clone
+#             (CHECK_FRESH_TEST="make test LUAS=5.4" for a shorter run)
+#   luarocks  only the packages the README's LuaRocks section installs
+#             (without recommends, so no LuaSocket): as a user luarocks make
+#             --local and eval "$(luarocks path)", then as root luarocks make
+#             into /usr/local; each time the installed `modelslab --help` and
+#             `require "modelslab"` from /, and a checkout luarocks left clean.
 # Nothing is cached: every package is fetched and installed by the commands
 # themselves. The mounts (/proc, /dev, /sys) live in a private mount namespace
 # and vanish with it, whatever happens; the roots are then removed
-# (CHECK_FRESH_KEEP=1 keeps them). CHECK_FRESH_PARTS="quick-start" or
-# "luarocks" runs one part only. Logs: build/check-fresh/*.log.
+# (CHECK_FRESH_KEEP=1 keeps them). CHECK_FRESH_PARTS="demo luarocks" runs some
+# parts only. Logs: build/check-fresh/*.log.
 set -eu
 cd "$(dirname "$0")/.."
 repo=$PWD
 logs=$repo/build/check-fresh
 suite=${CHECK_FRESH_SUITE:-bookworm}
 test_command=${CHECK_FRESH_TEST:-make test}
+test_name=$(echo "$test_command" | tr ' =' '--')
 [ "$(id -u)" -eq 0 ] || { echo "check-fresh: run as root (mmdebstrap, chroot)" >&2; exit 77; }
 rm -rf "$logs" && mkdir -p "$logs"
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/modelslab-fresh.XXXXXX")
@@ -85,9 +87,15 @@ in_root() {
     ' in_root "$@"
 }
 
-make_root() {
+# One minbase root made now; each part gets a copy of it, untouched, with the
+# checkout cloned in.
+make_base() {
     # shellcheck disable=SC2086
-    mmdebstrap --variant=minbase --include=make,ca-certificates "$suite" "$1" $sources
+    mmdebstrap --variant=minbase --include=make,ca-certificates "$suite" "$work/base" $sources
+}
+
+new_root() {
+    cp -a "$work/base" "$1"
     git clone -q --no-local "$repo" "$1/root/modelslab"
     chmod 700 "$1/root" "$1/root/modelslab"
 }
@@ -145,30 +153,26 @@ clean_checkout() {
 }
 
 status=0
-parts=${CHECK_FRESH_PARTS:-quick-start luarocks}
+parts=${CHECK_FRESH_PARTS:-demo test luarocks}
 wanted() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
-if wanted quick-start; then
-    if step quick-start-root make_root "$work/quick"; then
-        step make-demo in_root "$work/quick" 'make demo' || status=1
-        step "$(echo "$test_command" | tr ' =' '--')" in_root "$work/quick" "$test_command" || status=1
-    else
-        status=1
-    fi
+step mmdebstrap make_base || parts=""
+if wanted demo; then
+    { new_root "$work/demo" && step make-demo in_root "$work/demo" 'make demo'; } || status=1
+fi
+if wanted test; then
+    { new_root "$work/test" && step "$test_name" in_root "$work/test" "$test_command"; } || status=1
 fi
 if wanted luarocks; then
-    if step luarocks-root make_root "$work/rocks"; then
-        step luarocks-packages rock_packages "$work/rocks" || status=1
-        step luarocks-make-local-as-user rock_as_user "$work/rocks" || status=1
-        step luarocks-make-as-root rock_as_root "$work/rocks" || status=1
-    else
-        status=1
-    fi
+    { new_root "$work/rocks" && step luarocks-packages rock_packages "$work/rocks" &&
+        step luarocks-make-local-as-user rock_as_user "$work/rocks" &&
+        step luarocks-make-as-root rock_as_root "$work/rocks"; } || status=1
 fi
+[ -n "$parts" ] || status=1
 
 echo
-echo "== check-fresh: Debian $suite minbase; HEAD cloned into /root/modelslab"
+echo "== check-fresh: Debian $suite minbase + make, ca-certificates; HEAD cloned into /root/modelslab; one new root each"
 cat "$results"
-test_log=$logs/$(echo "$test_command" | tr ' =' '--').log
+test_log=$logs/$test_name.log
 [ -f "$test_log" ] && echo "$test_command: $(grep -E '^[0-9]+ passed' "$test_log" | tail -n 1)"
 for f in "$logs"/luarocks-make-*.log; do
     [ -f "$f" ] && sed -n "s|^require \"modelslab\": |$(basename "$f" .log): require \"modelslab\" -> |p" "$f"

@@ -2,13 +2,9 @@
 -- before anything asks pkg-config for flags, and the rock builds the same C
 -- sources as `make`. (make check-fresh runs the real thing on a new Debian
 -- root; these catch a regression in a second.)
-local run = require("spec.support.shell").run
+local shell = require "spec.support.shell"
+local run, check = shell.run, shell.check
 
-local function check(cmd)
-  local out, ok = run(cmd)
-  assert(ok, "`" .. cmd .. "` failed:\n" .. out)
-  return out
-end
 
 -- The C sources on the compiler line of a dry run's output.
 local function sources(out)

@@ -3,17 +3,13 @@
 -- Debian types it: no CURL variable, --deps-mode=none for Debian's lua-cjson.
 -- The installed library and command are run by a Lua process outside the
 -- checkout that cannot see LuaSocket.
-local run = require("spec.support.shell").run
+local shell = require "spec.support.shell"
+local run, check = shell.run, shell.check
 
 local V = _VERSION:match("%d+%.%d+") -- LuaJIT: the 5.1 tree, as luarocks sees it
 local LUA = "lua" .. V
 local MULTIARCH = run("gcc -print-multiarch"):gsub("%s+$", "")
 
-local function check(cmd)
-  local out, ok = run(cmd)
-  assert(ok, "`" .. cmd .. "` failed:\n" .. out)
-  return out
-end
 
 local function tmpdir()
   return (check("mktemp -d"):gsub("%s+$", ""))

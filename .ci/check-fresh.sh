@@ -108,7 +108,7 @@ CHECK_INSTALLED='
     lua5.4 -e "local m = require \"modelslab\" print(\"require \\\"modelslab\\\": \" .. m.VERSION, package.searchpath(\"modelslab.core\", package.cpath))"
 '
 
-rock_packages() {
+install_rock_packages() {
     in_root "$1" "
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
@@ -116,32 +116,32 @@ rock_packages() {
         dpkg-query -W -f='\${Package} \${Version}\n' luarocks lua5.4 libcurl4-openssl-dev lua-cjson"
 }
 
-# installed_in LOG DIR: the core that require "modelslab" loaded is DIR's.
+# installed_in OUTPUT DIR: the core that require "modelslab" loaded is DIR's.
 installed_in() {
-    grep -q "^require \"modelslab\": .*	$2/lib/lua/5.4/modelslab/core.so$" "$1" ||
+    echo "$1" | grep -q "^require \"modelslab\": .*[[:space:]]$2/lib/lua/5.4/modelslab/core.so$" ||
         { echo "require \"modelslab\" did not load the core from $2"; return 1; }
 }
 
 rock_as_user() {
-    in_root "$1" "
+    out=$(in_root "$1" "
         useradd -m lua-user
         cp -a /root/modelslab /home/lua-user/ && chown -R lua-user: /home/lua-user/modelslab
         runuser -u lua-user -- /usr/bin/env -i HOME=/home/lua-user PATH=/usr/bin:/bin sh -ec '
             cd ~/modelslab
             luarocks --lua-version 5.4 make --local --deps-mode=none
             eval \"\$(luarocks --lua-version 5.4 path)\"
-            $CHECK_INSTALLED'" > "$logs/user.out" 2>&1 || { cat "$logs/user.out"; return 1; }
-    cat "$logs/user.out"
-    installed_in "$logs/user.out" /home/lua-user/.luarocks
+            $CHECK_INSTALLED'" 2>&1) || { echo "$out"; return 1; }
+    echo "$out"
+    installed_in "$out" /home/lua-user/.luarocks
     clean_checkout "$1/home/lua-user/modelslab"
 }
 
 rock_as_root() {
-    in_root "$1" "
+    out=$(in_root "$1" "
         luarocks --lua-version 5.4 make --deps-mode=none
-        $CHECK_INSTALLED" > "$logs/root.out" 2>&1 || { cat "$logs/root.out"; return 1; }
-    cat "$logs/root.out"
-    installed_in "$logs/root.out" /usr/local
+        $CHECK_INSTALLED" 2>&1) || { echo "$out"; return 1; }
+    echo "$out"
+    installed_in "$out" /usr/local
     clean_checkout "$1/root/modelslab"
 }
 
@@ -163,7 +163,7 @@ if wanted test; then
     { new_root "$work/test" && step "$test_name" in_root "$work/test" "$test_command"; } || status=1
 fi
 if wanted luarocks; then
-    { new_root "$work/rocks" && step luarocks-packages rock_packages "$work/rocks" &&
+    { new_root "$work/rocks" && step luarocks-packages install_rock_packages "$work/rocks" &&
         step luarocks-make-local-as-user rock_as_user "$work/rocks" &&
         step luarocks-make-as-root rock_as_root "$work/rocks"; } || status=1
 fi

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: every peer side by side in one run (the machines are shared and
-# noisy), against nginx on loopback; prints a table and writes bench/RESULTS.md.
+# noisy), against nginx on loopback; prints a table, each ratio against its
+# target (a missed one flagged), and writes it to build/bench/RESULTS.md.
 # usage: bench/compare.sh [COUNT]
 set -e
 cd "$(dirname "$0")/.."
@@ -33,4 +34,5 @@ lua54 bench/decode_loop.lua $((n * 5)) >> "$out"
 lua54 bench/poller.lua "$base/slow/api/v1" 1000 100 >> "$out"
 lua54 bench/memory.lua "$base/api/v1" 100000 > "$prefix/memory.tsv"
 
-sh bench/report.sh "$out" "$prefix/memory.tsv" "make bench COUNT=$n" | tee bench/RESULTS.md
+mkdir -p build/bench
+sh bench/report.sh "$out" "$prefix/memory.tsv" "make bench COUNT=$n" | tee build/bench/RESULTS.md

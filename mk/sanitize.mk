@@ -31,31 +31,31 @@ GC_STRESS := collectgarbage("incremental", 1, 1000, 1)
 # The core's sanitizer calls are left for the process to provide: lua_asan
 # (fuzz/lua_asan.c) carries the runtime, instead of preloading it into lua5.4
 # and so into every process the specs start.
-$(SAN_CORE): $(SRC) $(HDR)
+$(SAN_CORE): $(SRC) $(HDR) | deps-ci
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(ALL_CFLAGS) $(SAN_FLAGS) -shared -o $@ $(SRC) $(LIBS) $(LDFLAGS)
 
-$(SAN_LUA): fuzz/lua_asan.c
+$(SAN_LUA): fuzz/lua_asan.c | deps-ci
 	@mkdir -p $(dir $@)
-	$(SAN_CC) -std=c99 -Wall -Wextra $(SAN_FLAGS) $(shell pkg-config --cflags $(LUA_PC)) -o $@ $< \
-		$(shell pkg-config --libs $(LUA_PC))
+	$(SAN_CC) -std=c99 -Wall -Wextra $(SAN_FLAGS) $(shell $(PKG_CONFIG) --cflags $(LUA_PC)) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs $(LUA_PC))
 
-asan: deps $(SAN_CORE) $(SAN_LUA)
-	$(SAN_ENV) $(SAN_LUA) /usr/bin/busted -o utfTerminal $(SPECS)
+asan: $(SAN_CORE) $(SAN_LUA)
+	$(SAN_ENV) $(SAN_LUA) $(BUSTED) -o utfTerminal $(SPECS)
 
-gc-stress: deps $(SAN_CORE) $(SAN_LUA)
-	$(SAN_ENV) $(SAN_LUA) -e '$(GC_STRESS)' /usr/bin/busted -o utfTerminal $(SPECS)
+gc-stress: $(SAN_CORE) $(SAN_LUA)
+	$(SAN_ENV) $(SAN_LUA) -e '$(GC_STRESS)' $(BUSTED) -o utfTerminal $(SPECS)
 
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
 FUZZERS := decode http
 FUZZ_LUA_PC := lua5.4
-FUZZ_FLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -O1 -fno-omit-frame-pointer \
+FUZZ_FLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DMLAB_ROOT='"$(CURDIR)"' -Isrc -Ifuzz \
-	$(shell pkg-config --cflags $(FUZZ_LUA_PC) libcurl)
-FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_LUA_PC) libcurl) -lm -lpthread
+	$(shell $(PKG_CONFIG) --cflags $(FUZZ_LUA_PC) libcurl)
+FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs $(FUZZ_LUA_PC) libcurl) -lm -lpthread
 
-$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.c fuzz/lua_env.c fuzz/lua_env.h $(SRC) $(HDR)
+$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.c fuzz/lua_env.c fuzz/lua_env.h $(SRC) $(HDR) | deps-ci
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/lua_env.c $(SRC) $(FUZZ_LIBS)
 

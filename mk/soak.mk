@@ -5,5 +5,5 @@ SOAK_POLLS ?= 100000
 
 .PHONY: soak
 
-soak: deps $(CORE)
+soak: deps-test $(CORE)
 	@$(LUA_BIN) bench/soak.lua $(SOAK_POLLS)

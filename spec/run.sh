@@ -1,10 +1,11 @@
 #!/bin/sh
-# Runs the specs under each interpreter given (default lua5.4), then luacheck,
-# and ends with the one line CI reads: "N passed, N failed" (", N skipped"
+# Runs the specs under each interpreter given (default lua5.4), then `make
+# lint`, and ends with the one line CI reads: "N passed, N failed" (", N skipped"
 # when busted had any), summed over every run. Each run has a time limit
 # (SPEC_TIME_LIMIT seconds, default 900): a regression that hangs fails the
 # run instead of stalling CI.
 [ $# -gt 0 ] || set -- lua5.4
+: "${BUSTED:?the Makefile sets BUSTED: run make test}"
 limit=${SPEC_TIME_LIMIT:-900}
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
@@ -15,7 +16,7 @@ for lua_bin in "$@"; do
     echo "== specs under $lua_bin"
     : > "$summary"
     LUA_CPATH="$PWD/$build/?.so;;" MODELSLAB_SUMMARY=$summary MODELSLAB_SIM_LUA=lua5.4 \
-        timeout -k 10 "$limit" "$lua_bin" /usr/bin/busted -o spec/support/summary.lua
+        timeout -k 10 "$limit" "$lua_bin" "$BUSTED" -o spec/support/summary.lua
     rc=$?
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
         echo "busted under $lua_bin ran past the time limit of $limit s (SPEC_TIME_LIMIT) and was stopped:" \
@@ -30,7 +31,7 @@ for lua_bin in "$@"; do
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
-if luacheck -q lua bin/* spec examples; then
+if make -s lint; then
     passed=$((passed + 1)); echo "luacheck: clean"
 else
     failed=$((failed + 1)); echo "luacheck: warnings above"

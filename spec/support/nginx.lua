@@ -7,6 +7,18 @@ local nginx = {}
 local sh = require("spec.support.shell").run
 nginx.sh = sh
 
+-- Started by root, nginx runs its workers as `nobody`, who cannot read a
+-- checkout under /root (mode 700): the specs run them as the invoking user.
+local as_root = sh("id -u") == "0\n"
+
+--- The command starting nginx with prefix/nginx.conf, its error log in
+-- prefix, and globals (directives for -g, e.g. "pid ...;").
+function nginx.command(prefix, globals)
+  globals = (as_root and "user root;" or "") .. (globals or "")
+  return "nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix .. "/error.log" ..
+    (globals ~= "" and " -g '" .. globals .. "'" or "")
+end
+
 local function free_port()
   local s = assert(socket.bind("127.0.0.1", 0))
   local _, port = s:getsockname()
@@ -30,8 +42,7 @@ function nginx.start(template, vars, env)
   f:close()
   local assignments = ""
   for k, v in pairs(env or {}) do assignments = assignments .. k .. "='" .. v .. "' " end
-  local out, ok = sh(assignments .. "nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix ..
-    "/error.log -g 'pid " .. prefix .. "/nginx.pid;'")
+  local out, ok = sh(assignments .. nginx.command(prefix, "pid " .. prefix .. "/nginx.pid;"))
   assert(ok, "nginx did not start: " .. out)
   local self = { url = "http://127.0.0.1:" .. vars.PORT, prefix = prefix, port = vars.PORT }
   function self.error_log()

@@ -36,4 +36,12 @@ function shell.read(path)
   return text
 end
 
+-- Runs a shell command that must succeed; returns its output, or raises with
+-- the command and its output.
+function shell.check(cmd)
+  local out, ok = shell.run(cmd)
+  if not ok then error("`" .. cmd .. "` failed:\n" .. out, 2) end
+  return out
+end
+
 return shell

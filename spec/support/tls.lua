@@ -10,6 +10,7 @@
 --   -- signed neither)
 --   tls:stop()
 local socket = require "socket"
+local nginx = require "spec.support.nginx"
 
 local M = {}
 
@@ -102,7 +103,7 @@ function M.start()
   local self = setmetatable({ prefix = prefix, port = free_port(), other_port = free_port(),
     plain_port = free_port() }, Server)
   local ok, err = pcall(function()
-    sh("chmod 755 " .. prefix) -- nginx's workers run as another user
+    sh("chmod 755 " .. prefix) -- nginx's workers may run as another user
     sh(string.format("cd %s && openssl req -x509 %s -keyout ca.key -out ca.crt -days 2 "
       .. "-subj '/CN=modelslab test CA' -addext basicConstraints=critical,CA:TRUE "
       .. "-addext keyUsage=critical,keyCertSign,cRLSign", prefix, EC))
@@ -114,7 +115,7 @@ function M.start()
     sh("cp spec/fixtures/completed.json " .. prefix .. "/ && chmod 644 " .. prefix .. "/completed.json")
     write(prefix .. "/nginx.conf", (CONF:gsub("@PREFIX@", prefix):gsub("@OTHER_PORT@", self.other_port)
       :gsub("@PLAIN_PORT@", self.plain_port):gsub("@PORT@", self.port)))
-    sh("nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix .. "/error.log")
+    sh(nginx.command(prefix))
     for _, port in ipairs { self.port, self.other_port, self.plain_port } do
       local up
       for _ = 1, 100 do

@@ -37,7 +37,7 @@ function client.new(opts)
   local base_url = check.base_url("new", opts.base_url or os.getenv("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL)
   local timeout = check.positive("new", "timeout", opts.timeout or 30, 86400)
   local user_agent = opts.user_agent or ("lua-modelslab/" .. VERSION .. " libcurl/" .. core.curl_version)
-  local handle = core.new {
+  local settings = {
     key = key,
     timeout = timeout,
     connect_timeout = check.positive("new", "connect_timeout", opts.connect_timeout or math.min(10, timeout), 86400),
@@ -48,9 +48,13 @@ function client.new(opts)
     ca_file = check.optional("new", "ca_file", opts.ca_file, "string"),
     user_agent = check.header_value("new", "user_agent", user_agent),
   }
-  -- The key stays inside the core's header list; nothing here keeps it.
+  local handle = core.new(settings)
+  -- Inside nginx requests go through cosockets (modelslab.openresty).
+  local nginx = openresty.phase() and openresty.config(base_url, settings)
+  -- The key stays inside the core's header list and the nginx transport's
+  -- private table; nothing here keeps it.
   return setmetatable({
-    base_url = base_url, timeout = timeout, _handle = handle,
+    base_url = base_url, timeout = timeout, _handle = handle, _nginx = nginx or nil,
     _runs = {}, _run_count = 0, _pause_until = -math.huge,
   }, Client)
 end
@@ -61,8 +65,12 @@ client.VERSION = VERSION
 -- @local
 function Client:_request(method, path, body)
   if not self._handle:is_open() then error("modelslab: the client is closed", 3) end
-  local phase = openresty.phase()
-  if phase then return openresty.request(self, phase, method, path, body) end
+  if self._nginx then
+    local r = openresty.request(self._nginx, method, self.base_url .. path, body)
+    if r.code then return nil, response.failure(r.code, r.message, r.status) end
+    local decoded, err = response.read(r.status, r.body, r.retry_after)
+    return decoded, err, r.status
+  end
   -- The core answers (status, body, retry_after) or (nil, code, message, status).
   local status, a, b, c = self._handle:request(method, self.base_url .. path, body)
   if not status then return nil, response.failure(a, b, c) end
@@ -177,13 +185,6 @@ function Client:wait_all(list, opts)
   return tracker.wait_all(self, list, opts)
 end
 
--- The poller this client's own requests use inside nginx, made on first use
--- (in the worker, never in the master that forked it).
-function Client:_shared_poller()
-  if not self._poller then self._poller = poller.new(self) end
-  return self._poller
-end
-
 -- Which executions this client started, and when (core clock), so a wait can
 -- forgive the 404 of an execution that has not appeared yet. Bounded: the
 -- table is dropped wholesale past 256 entries.
@@ -218,7 +219,6 @@ end
 --- Closes the connection. Idempotent; also runs on garbage collection and,
 -- on Lua 5.4, when a `<close>` variable goes out of scope.
 function Client:close()
-  if self._poller then self._poller:close() end
   self._handle:close()
 end
 

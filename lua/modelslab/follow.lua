@@ -7,6 +7,7 @@
 local core = require "modelslab.core"
 local errors = require "modelslab.errors"
 local steps = require "modelslab.steps"
+local openresty = require "modelslab.openresty"
 
 local follow = {}
 
@@ -26,12 +27,13 @@ local OPTIONS = {
   on_update = "function", on_event = "function", sleep = "function", clock = "function",
 }
 
--- Inside OpenResty the worker must not block: ngx.sleep yields to the event
--- loop. Elsewhere the core's nanosleep and monotonic clock need no luasocket.
+-- Inside OpenResty the worker must not block: the sleep yields to the event
+-- loop, and ends at once when the worker starts a graceful stop. Elsewhere
+-- the core's nanosleep and monotonic clock need no luasocket.
 local function default_timing()
   local ngx = rawget(_G, "ngx")
   if ngx and type(ngx.sleep) == "function" then
-    return ngx.sleep, function() ngx.update_time(); return ngx.now() end
+    return openresty.sleep, function() ngx.update_time(); return ngx.now() end
   end
   return core.sleep, core.now
 end

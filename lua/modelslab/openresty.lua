@@ -1,16 +1,16 @@
---- Inside nginx: requests go through a poller driven between `ngx.sleep`
--- slices, so a worker keeps serving everyone else while we wait on the API.
+--- The transport inside nginx: the bytes move through cosockets and the
+-- worker's keep-alive pool, so a waiting request costs the worker nothing
+-- and a client made per request still reuses connections. Outside nginx the
+-- core (libcurl) does the same job; both hand back the same named results.
 -- @module modelslab.openresty
 
 local openresty = {}
 
--- Phases in which ngx.sleep may yield to nginx's event loop.
+-- Phases in which a cosocket may yield to nginx's event loop.
 local YIELDABLE = {
   rewrite = true, access = true, content = true, timer = true,
   ssl_cert = true, ssl_session_fetch = true, ssl_client_hello = true, preread = true,
 }
-
-local FIRST_NAP, LONGEST_NAP = 0.001, 0.01
 
 --- The nginx phase we run in, or nil outside nginx.
 function openresty.phase()
@@ -19,26 +19,101 @@ function openresty.phase()
   return ngx.get_phase()
 end
 
---- Sends a request through the client's poller, yielding between polls.
 -- Raises in a phase that cannot yield: blocking there would stall the worker.
--- @treturn table|nil the decoded body
--- @treturn table the error
-function openresty.request(client, phase, method, path, body)
+local function check_phase(level)
+  local phase = openresty.phase()
   if not YIELDABLE[phase] then
-    error("modelslab: requests cannot run in nginx's " .. phase .. " phase without blocking the worker; " ..
-      "make them in rewrite, access or content handlers, or in a timer (ngx.timer.at)", 3)
+    error("modelslab: requests cannot run in nginx's " .. tostring(phase) .. " phase without blocking the worker; "
+      .. "make them in rewrite, access or content handlers, or in a timer (ngx.timer.at)", level + 1)
   end
-  local ngx = rawget(_G, "ngx")
-  local poller = client:_shared_poller()
-  local id = poller:_request(method, path, body)
-  local nap = FIRST_NAP
-  while true do
-    poller:poll(0)
-    local r = poller:_take(id)
-    if r then return r[1], r[2], r[3] end
-    ngx.sleep(nap)
-    nap = math.min(nap * 2, LONGEST_NAP)
+end
+
+-- Loaded with the first config: it needs nginx's API.
+local http
+
+-- The header lines that carry the key, by config: out of reach of tostring,
+-- pairs and error messages, and gone with the config.
+local secrets = setmetatable({}, { __mode = "k" })
+
+local Config = {}
+Config.__index = Config
+Config.__metatable = "modelslab.openresty config"
+
+function Config:__tostring()
+  return "modelslab.openresty config (" .. self.origin .. ")"
+end
+
+--- Makes the transport's settings for one client.
+-- @tparam string base_url the client's base URL (checked already)
+-- @tparam table settings what the core gets: key, timeout, connect_timeout,
+--   low_speed_time, max_body, user_agent, ca_file
+-- @treturn table an opaque config for `request` and `poller`
+-- @raise when ca_file is set (see the README: lua_ssl_trusted_certificate)
+function openresty.config(base_url, settings)
+  if settings.ca_file ~= nil then
+    error("modelslab.new: ca_file cannot be used inside nginx: its Lua module verifies TLS against "
+      .. "lua_ssl_trusted_certificate only; set that directive to the file instead", 3)
   end
+  http = http or require "modelslab.openresty.http"
+  local o, why = http.origin(base_url)
+  if not o then error("modelslab.new: base_url cannot be used inside nginx: " .. why, 3) end
+  o.base = base_url .. "/"
+  o.timeout, o.connect_timeout = settings.timeout, settings.connect_timeout
+  o.low_speed, o.max_body = settings.low_speed_time, settings.max_body
+  local cfg = setmetatable(o, Config)
+  secrets[cfg] = "key: " .. settings.key .. "\r\nAccept: application/json\r\nUser-Agent: " .. settings.user_agent
+    .. "\r\n"
+  return cfg
+end
+
+local function head_of(cfg, url, method, level)
+  local head = secrets[cfg]
+  if not head then error("modelslab: not a config made by modelslab.openresty.config", level + 1) end
+  -- The key goes to the client's own origin and nowhere else.
+  if url:sub(1, #cfg.base) ~= cfg.base then error("modelslab: url is not under the client's base_url", level + 1) end
+  if url:find("[%c ]") then error("modelslab: url contains a space or a control character", level + 1) end
+  if method ~= "GET" and method ~= "POST" then error("modelslab: method must be GET or POST", level + 1) end
+  return head
+end
+
+--- Sends one request; yields while it waits. Raises in a phase that cannot yield.
+-- @tparam table cfg from `config`
+-- @tparam string method "GET" or "POST" (a POST is never retried, never on a reused connection)
+-- @tparam string url under the client's base URL
+-- @tparam[opt] string body POST's JSON body
+-- @treturn table `{status=, body=, retry_after=}` or `{code=, message=, status=}`
+function openresty.request(cfg, method, url, body)
+  check_phase(2)
+  local head = head_of(cfg, url, method, 2)
+  return http.request(cfg, head, method, url:sub(#cfg.origin + 1), body or "")
+end
+
+--- Makes a poller with the core poller's methods (start, perform, wait,
+-- timeout, active, close) whose transfers are light threads.
+-- @tparam table cfg from `config`
+-- @tparam number max transfers in flight at once
+function openresty.poller(cfg, max)
+  head_of(cfg, cfg.base, "GET", 2)
+  return require("modelslab.openresty.poller").new(max, function(method, url, level)
+    check_phase(level + 1)
+    head_of(cfg, url, method, level + 1)
+  end, function(method, url, body)
+    return http.request(cfg, secrets[cfg], method, url:sub(#cfg.origin + 1), body or "")
+  end)
+end
+
+--- Sleeps without blocking the worker; ends early when the worker starts
+-- a graceful stop (so waits end at once then).
+function openresty.sleep(seconds)
+  require("modelslab.openresty.worker").sleep(seconds)
+end
+
+--- Worker-wide settings: `max_transfers` (default 4096), requests to the API
+-- in flight at once in one worker; more wait their turn (within their timeout).
+-- @usage require("modelslab.openresty").configure { max_transfers = 1000 }
+function openresty.configure(opts)
+  if type(opts) ~= "table" then error("modelslab.openresty.configure: opts must be a table", 2) end
+  require("modelslab.openresty.worker").configure(opts)
 end
 
 return openresty

@@ -8,6 +8,7 @@ local check = require "modelslab.check"
 local errors = require "modelslab.errors"
 local response = require "modelslab.response"
 local document = require "modelslab.document"
+local openresty = require "modelslab.openresty"
 
 local poller = {}
 
@@ -30,7 +31,9 @@ function poller.new(client, opts)
     error("modelslab.poller: max_transfers must be a whole number from 1 to 1024", 3)
   end
   return setmetatable({
-    _core = client._handle:poller(max), _base_url = client.base_url, _max = max,
+    -- Inside nginx, light threads on cosockets (modelslab.openresty).
+    _core = client._nginx and openresty.poller(client._nginx, max) or client._handle:poller(max),
+    _base_url = client.base_url, _max = max,
     _requests = {}, _queue = {}, _next_id = 1, _count = 0, _ready = {},
   }, Poller)
 end
@@ -88,15 +91,24 @@ function Poller:_take(id)
   return r
 end
 
+-- The core's positional result { id, status, body, retry_after } or
+-- { id, nil, code, message, status } with the names the nginx transport uses
+-- (until the core hands back named fields itself).
+local function named(r)
+  if r.id then return r end
+  if r[2] == nil then return { id = r[1], code = r[3], message = r[4], status = r[5] } end
+  return { id = r[1], status = r[2], body = r[3], retry_after = r[4] }
+end
+
 local function judge(req, r)
   local doc, err
-  if r[2] == nil then
-    err = response.failure(r[3], r[4], r[5])
+  if r.code then
+    err = response.failure(r.code, r.message, r.status)
   else
-    doc, err = response.read(r[2], r[3], r[4])
-    if doc and req.status then doc, err = document.status(doc, r[2]) end
+    doc, err = response.read(r.status, r.body, r.retry_after)
+    if doc and req.status then doc, err = document.status(doc, r.status) end
   end
-  return doc, err, r[2]
+  return doc, err, r.status
 end
 
 --- Advances every transfer and returns the finished ones. `poll(0)` never
@@ -108,8 +120,9 @@ function Poller:poll(timeout_ms)
   if timeout_ms and timeout_ms > 0 then self:wait(timeout_ms) end
   local done = {}
   for _, r in ipairs(self._core:perform()) do
-    local req = self._requests[r[1]]
-    self._requests[r[1]] = nil
+    r = named(r)
+    local req = self._requests[r.id]
+    self._requests[r.id] = nil
     self._count = self._count - 1
     local doc, err, http_status = judge(req, r)
     if req.internal then

@@ -1,0 +1,137 @@
+--- One request to the API over an nginx cosocket, with the worker's
+-- keep-alive pool: the HTTP/1.1 client of the nginx transport.
+-- @module modelslab.openresty.http
+
+local reader = require "modelslab.openresty.response"
+local worker = require "modelslab.openresty.worker"
+
+local ngx = rawget(_G, "ngx")
+local tcp = ngx.socket.tcp
+local find, format = string.find, string.format
+local fail = reader.fail
+
+local http = {}
+
+local KEEPALIVE_MS = 60000 -- idle connections live this long in the pool
+local POOL_SIZE = 256 -- idle connections kept per origin in each worker
+
+-- A cosocket's error text, as the core's code names.
+local function connect_failure(err, started)
+  if err == "timeout" then
+    return fail("OPERATION_TIMEDOUT", format("Connection timed out after %d milliseconds",
+      (ngx.now() - started) * 1000))
+  end
+  if find(err, "resolve", 1, true) or find(err, "resolver", 1, true) then
+    return fail("COULDNT_RESOLVE_HOST", "Could not resolve host: " .. err)
+  end
+  return fail("COULDNT_CONNECT", "Failed to connect: " .. err)
+end
+
+local function tls_failure(err)
+  if err == "timeout" then return fail("OPERATION_TIMEDOUT", "TLS handshake timed out") end
+  if find(err, "verif", 1, true) or find(err, "mismatch", 1, true) then
+    return fail("PEER_FAILED_VERIFICATION", "TLS: " .. err)
+  end
+  return fail("SSL_CONNECT_ERROR", "TLS: " .. err)
+end
+
+-- Connects, from the pool when allowed; sock, reused, or nil and a result.
+local function open(o, pool, deadline, started)
+  local sock = tcp()
+  local wait = math.min(o.connect_timeout, deadline - ngx.now())
+  if wait <= 0 then return nil, connect_failure("timeout", started) end
+  sock:settimeouts(wait * 1000, o.low_speed * 1000, o.low_speed * 1000)
+  local ok, err = sock:connect(o.connect_host, o.port, { pool = pool, pool_size = POOL_SIZE })
+  if not ok then return nil, connect_failure(err, started) end
+  local reused = sock:getreusedtimes()
+  if reused == 0 and o.tls then
+    -- Verification against lua_ssl_trusted_certificate; the name is checked too.
+    ok, err = sock:sslhandshake(false, o.host, true)
+    if not ok then
+      sock:close()
+      return nil, tls_failure(err)
+    end
+  end
+  return sock, reused > 0
+end
+
+--- Sends one request and reads its answer.
+-- @tparam table o the transport's settings (see modelslab.openresty)
+-- @tparam string head the header lines after Host, each ending in CRLF
+-- @tparam string method "GET" or "POST"
+-- @tparam string target the request target ("/api/v1/...")
+-- @tparam[opt] string body POST's body
+-- @treturn table the result: `{status, body, retry_after}` or `{code, message, status}`
+function http.request(o, head, method, target, body)
+  ngx.update_time()
+  local started = ngx.now()
+  local deadline = started + o.timeout
+  if not worker.acquire(o.timeout) then
+    if worker.exiting() then return fail("WORKER_EXITING", "the nginx worker is shutting down") end
+    return fail("OPERATION_TIMEDOUT", "no transfer slot freed up in time (max_transfers)")
+  end
+  local post = method == "POST"
+  local req
+  if post then
+    req = { "POST ", target, " HTTP/1.1\r\nHost: ", o.authority, "\r\n", head,
+      "Content-Type: application/json\r\nContent-Length: ", tostring(#body), "\r\n\r\n", body }
+  else
+    req = { "GET ", target, " HTTP/1.1\r\nHost: ", o.authority, "\r\n", head, "\r\n" }
+  end
+  -- A POST starts work that costs money: a connection of its own, never
+  -- reused, never retried. A GET may go again once when a reused connection
+  -- turns out to have been closed before it carried any answer.
+  local pool = post and o.fresh_pool or o.pool
+  local result, keep
+  for _ = 1, 2 do
+    local sock, reused = open(o, pool, deadline, started)
+    if not sock then
+      result = reused
+      break
+    end
+    local stale
+    local sent, err = sock:send(req)
+    if not sent then
+      result = err == "timeout" and fail("OPERATION_TIMEDOUT", "timed out sending the request")
+        or fail("SEND_ERROR", "Send failure: " .. err)
+      stale = reused and not post
+    else
+      local s = reader.stream(sock, deadline, o.low_speed)
+      result, keep = reader.read(s, o.max_body)
+      stale = reused and not post and s.got == 0 and (result.code == "GOT_NOTHING" or result.code == "RECV_ERROR")
+    end
+    if keep and not post then
+      sock:setkeepalive(KEEPALIVE_MS)
+    else
+      sock:close()
+    end
+    if not stale then break end
+  end
+  worker.release()
+  return result
+end
+
+--- Splits a base URL into what a connection needs; nil and why when the
+-- nginx transport cannot reach it.
+function http.origin(base_url)
+  local scheme, authority = base_url:match("^([hH][tT][tT][pP][sS]?)://([^/]+)")
+  if not scheme then return nil, "not an http or https URL" end
+  scheme = scheme:lower()
+  local host, port = authority:match("^%[([%x:.]+)%]:?(%d*)$")
+  if not host then host, port = authority:match("^([%w.-]+):?(%d*)$") end
+  if not host then return nil, "cannot use the host " .. authority end
+  local tls = scheme == "https"
+  port = tonumber(port) or (tls and 443 or 80)
+  if port < 1 or port > 65535 then return nil, "port out of range" end
+  host = host:lower()
+  -- nginx's resolver does not read /etc/hosts; localhost is loopback by definition.
+  local connect_host = host == "localhost" and "127.0.0.1" or host:find(":", 1, true) and "[" .. host .. "]" or host
+  local origin = scheme .. "://" .. authority
+  return {
+    tls = tls, host = host, connect_host = connect_host, port = port, authority = authority,
+    origin = origin,
+    pool = "modelslab " .. origin, fresh_pool = "modelslab POST " .. origin,
+  }
+end
+
+return http

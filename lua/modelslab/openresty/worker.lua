@@ -1,0 +1,95 @@
+--- What one nginx worker shares across requests: the cap on transfers in
+-- flight, and the news that the worker is shutting down, which ends every
+-- sleep and queued transfer at once so a graceful stop takes no longer than
+-- the transfers already on the wire.
+-- @module modelslab.openresty.worker
+
+local ngx = rawget(_G, "ngx")
+local semaphore = require "ngx.semaphore"
+
+local worker = {}
+
+local settings = { max_transfers = 4096 }
+local active = 0
+local holders = setmetatable({}, { __mode = "k" }) -- coroutine -> true while it holds a slot
+local slots, exit_sema -- made in the worker, on first use
+local to_wake = setmetatable({}, { __mode = "k" }) -- semaphores to post at exit
+
+--- Changes the worker-wide limits: `max_transfers` (default 4096), requests
+-- to the API in flight at once in one worker; more wait their turn.
+function worker.configure(opts)
+  local max = opts.max_transfers
+  if max ~= nil then
+    if type(max) ~= "number" or max < 1 or max ~= math.floor(max) then
+      error("modelslab.openresty.configure: max_transfers must be a whole number above 0", 3)
+    end
+    settings.max_transfers = max
+  end
+end
+
+--- True once the worker is shutting down.
+function worker.exiting()
+  return ngx.worker.exiting()
+end
+
+local function wake_all(sema)
+  local waiting = -sema:count()
+  if waiting > 0 then sema:post(waiting) end
+end
+
+-- Pending timers run early, with premature = true, when the worker starts
+-- its graceful stop: one such timer per worker is our signal.
+local FOREVER = 365 * 86400
+
+local function on_exit(premature)
+  if not premature then return end
+  wake_all(exit_sema)
+  wake_all(slots)
+  for sema in pairs(to_wake) do wake_all(sema) end
+end
+
+local function watch()
+  if exit_sema then return end
+  exit_sema, slots = semaphore.new(), semaphore.new()
+  local ok, err = ngx.timer.at(FOREVER, on_exit)
+  if not ok then ngx.log(ngx.WARN, "modelslab: cannot watch for the worker's exit: ", err) end
+end
+
+--- Has sema posted (to all its waiters) when the worker starts to exit.
+function worker.wake_at_exit(sema)
+  watch()
+  to_wake[sema] = true
+end
+
+--- Sleeps without blocking the worker; returns early when it starts to exit.
+function worker.sleep(seconds)
+  if seconds <= 0 or ngx.worker.exiting() then return end
+  watch()
+  exit_sema:wait(seconds)
+end
+
+--- Takes a transfer slot for the running coroutine, waiting up to `seconds`
+-- for one; false when the wait ran out or the worker is exiting.
+function worker.acquire(seconds)
+  if ngx.worker.exiting() then return false end
+  if active >= settings.max_transfers then
+    watch()
+    local ok = slots:wait(seconds)
+    if not ok or ngx.worker.exiting() then return false end
+  end
+  active = active + 1
+  holders[coroutine.running()] = true
+  return true
+end
+
+--- Gives back the slot co (default: the running coroutine) holds, if any,
+-- handing it to the next in line. A killed light thread's slot comes back so.
+function worker.release(co)
+  co = co or coroutine.running()
+  if not holders[co] then return end
+  holders[co] = nil
+  active = active - 1
+  if slots and slots:count() < 0 then slots:post(1) end
+end
+
+return worker

@@ -1,0 +1,208 @@
+-- Every hostile-server case (spec/support/hostile.lua) through the nginx
+-- transport (cosockets, in a real nginx) ends in the same outcome as through
+-- the core (libcurl) in this process: the same document, or an error of the
+-- same kind, code, HTTP status, Retry-After and message. spec/hostile_spec.lua
+-- pins the core's outcomes down; this holds nginx to them.
+local modelslab = require "modelslab"
+local cjson = require "cjson"
+local hostile = require "spec.support.hostile"
+local nginx = require "spec.support.nginx"
+local silent_server = require "spec.support.silent_server"
+
+local ROOT = os.getenv("PWD")
+local KEY = "nginx-hostile-key-51d2"
+local WF = hostile.WF
+
+-- Client options that differ from the defaults below (as in hostile_spec).
+local OPTIONS = {
+  silent = { timeout = 0.5 },
+  drip = { timeout = 10 },
+  deep_array = { max_body = 1048576 },
+  deep_object = { max_body = 1048576 },
+}
+
+-- Where libcurl's code says something else than what happened, the nginx
+-- transport names it truly (same kind, so the same retry decisions).
+local CODE_DIFFERS = {
+  huge_header = { core = "OUT_OF_MEMORY", nginx = "RECV_ERROR" }, -- libcurl 7.88 on headers over 100 KiB
+}
+
+local function escape(s)
+  return (s:gsub("[^%w._~-]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+local function query(t)
+  local parts = {}
+  for k, v in pairs(t) do parts[#parts + 1] = k .. "=" .. escape(tostring(v)) end
+  table.sort(parts)
+  return table.concat(parts, "&")
+end
+
+local function options(server, name)
+  local o = { base_url = server.base_url, timeout = 2, low_speed_time = 1, max_body = 65536 }
+  for k, v in pairs(OPTIONS[name] or {}) do o[k] = v end
+  return o
+end
+
+local function outcome(doc, err)
+  if doc then return { ok = doc.execution.status } end
+  return { kind = err.kind, code = err.code, status = err.status, message = err.message,
+    retry_after = err.retry_after, text = tostring(err) }
+end
+
+describe("the nginx transport against hostile servers", function()
+  local server, front
+
+  local function through_nginx(path, q)
+    local out = nginx.sh("curl -s -m 30 '" .. front.url .. path .. "?" .. query(q) .. "'")
+    local ok, decoded = pcall(cjson.decode, out)
+    assert(ok, "nginx answered: " .. out .. "\n" .. front.error_log())
+    return decoded
+  end
+
+  setup(function()
+    local out, ok = nginx.sh("make -s LUA=luajit")
+    assert(ok, out)
+    server = hostile.start()
+    front = nginx.start("spec/nginx/hostile.conf.in", { ROOT = ROOT, KEY = KEY, CA_FILE = "/etc/ssl/certs/ca-certificates.crt" })
+  end)
+
+  teardown(function()
+    if front then front.stop() end
+    if server then server:stop() end
+  end)
+
+  for _, case in ipairs(hostile.cases) do
+    it("ends " .. case.name:gsub("_", " ") .. " as the core does", function()
+      local o = options(server, case.name)
+      server:reset()
+      local opts = { api_key = KEY }
+      for k, v in pairs(o) do opts[k] = v end
+      local client = modelslab.new(opts)
+      local core = outcome(client:status(WF, case.id))
+      client:close()
+
+      server:reset()
+      o.id, o.after = case.id, hostile.id("completed")
+      local got = through_nginx("/status", o)
+      local differs = CODE_DIFFERS[case.name]
+      if differs then
+        assert.equal(differs.core, core.code)
+        core.code = differs.nginx
+      end
+      assert.equal(core.ok, got.ok, got.text)
+      assert.equal(core.kind, got.kind, got.text)
+      assert.equal(core.code, got.code, got.text)
+      assert.equal(core.status, got.status, got.text)
+      if core.kind ~= "transport" then assert.equal(core.message, got.message) end
+      if core.retry_after then
+        assert.is_true(math.abs(core.retry_after - got.retry_after) <= 2, got.text)
+      else
+        assert.is_nil(got.retry_after)
+      end
+      if got.text then assert.is_nil(got.text:find(KEY, 1, true)) end
+      -- The client stays usable after whatever the server did.
+      assert.equal("completed", got.after.ok, got.after.text)
+      -- Redirects are never followed: nothing reached another origin.
+      local stats = server:stats()
+      assert.same({ 0, 0 }, { stats.other.requests, stats.alt.requests })
+    end)
+  end
+
+  it("goes through the poller (light threads) with the same outcomes", function()
+    for _, name in ipairs { "completed", "truncated", "rate_header_seconds", "big_chunked", "status_glued" } do
+      server:reset()
+      local client = modelslab.new { api_key = KEY, base_url = server.base_url, timeout = 2, low_speed_time = 1,
+        max_body = 65536 }
+      local core = outcome(client:status(WF, hostile.id(name)))
+      client:close()
+      server:reset()
+      local q = options(server, name)
+      q.id, q.n = hostile.id(name), 3
+      local got = through_nginx("/poller", q)
+      assert.equal(3, #got)
+      for _, r in ipairs(got) do
+        assert.same({ core.ok, core.kind, core.code, core.status }, { r.ok, r.kind, r.code, r.status }, name)
+      end
+    end
+  end)
+
+  describe("keep-alive, from the worker's pool", function()
+    -- A server (so an origin, so a pool) of each test's own: connections
+    -- pooled before stay out of its counts.
+    local cases_server
+    before_each(function()
+      cases_server = server
+      server = hostile.start()
+    end)
+    after_each(function()
+      server:stop()
+      server = cases_server
+    end)
+
+    it("keeps one connection across polls while the server allows it", function()
+      server:reset()
+      local q = options(server, "running")
+      q.id, q.n = hostile.id("running"), 5
+      for _, r in ipairs(through_nginx("/repeat", q)) do assert.equal("running", r.ok) end
+      -- A client made per request: the pool belongs to the worker.
+      for _ = 1, 3 do assert.equal(5, #through_nginx("/repeat", q)) end
+      assert.equal(1, server:stats().main.connections)
+    end)
+
+    it("opens a new connection when the server closed the last one between polls", function()
+      server:reset()
+      local q = options(server, "keepalive_closed")
+      q.id, q.n = hostile.id("keepalive_closed"), 3
+      local got = through_nginx("/repeat", q)
+      assert.same({ "running", "running", "completed" }, { got[1].ok, got[2].ok, got[3].ok })
+      local stats = server:stats()
+      assert.same({ 3, 3 }, { stats.main.requests, stats.main.connections })
+    end)
+
+    it("retries a GET once on a new connection when a reused one is dropped without an answer", function()
+      server:reset()
+      local q = options(server, "keepalive_race")
+      q.id, q.n = hostile.id("keepalive_race"), 2
+      local got = through_nginx("/repeat", q)
+      assert.same({ "running", "running" }, { got[1].ok, got[2].ok })
+      local stats = server:stats()
+      assert.same({ 3, 2 }, { stats.main.requests, stats.main.connections })
+    end)
+
+    it("sends a POST on a connection of its own, never a pooled one, and never twice", function()
+      server:reset()
+      local q = options(server, "running")
+      q.id, q.n = hostile.id("running"), 2
+      through_nginx("/repeat", q) -- leaves a connection in the pool
+      local got = through_nginx("/run", q) -- the hostile server has no run route: a 404
+      assert.equal(404, got.status, got.text)
+      local stats = server:stats()
+      assert.same({ 3, 2 }, { stats.main.requests, stats.main.connections })
+      -- A POST that gets no answer is not sent again: one connection, one request.
+      local silent = silent_server.start(16)
+      local timed_out = through_nginx("/run", { base_url = silent.url, timeout = 1 })
+      assert.equal("OPERATION_TIMEDOUT", timed_out.code, timed_out.text)
+      local posts, conns = 0, 0
+      while true do
+        silent.server:settimeout(0.2)
+        local c = silent.server:accept()
+        if not c then break end
+        conns = conns + 1
+        c:settimeout(0.2)
+        local head = c:receive("*l")
+        if head and head:find("^POST ") then posts = posts + 1 end
+        c:close()
+      end
+      silent.close()
+      assert.same({ 1, 1 }, { conns, posts })
+    end)
+  end)
+
+  it("leaves no Lua errors in nginx's error log", function()
+    -- nginx itself logs a reset seen by a cosocket; the transport reports it as a result.
+    for line in front.error_log():gmatch("[^\n]+") do
+      if line:find("[error]", 1, true) then assert.matches("recv%(%) failed %(104: Connection reset by peer%)", line) end
+    end
+  end)
+end)

@@ -64,7 +64,8 @@ describe("the nginx transport against hostile servers", function()
     local out, ok = nginx.sh("make -s LUA=luajit")
     assert(ok, out)
     server = hostile.start()
-    front = nginx.start("spec/nginx/hostile.conf.in", { ROOT = ROOT, KEY = KEY, CA_FILE = "/etc/ssl/certs/ca-certificates.crt" })
+    front = nginx.start("spec/nginx/hostile.conf.in",
+      { ROOT = ROOT, KEY = KEY, CA_FILE = "/etc/ssl/certs/ca-certificates.crt" })
   end)
 
   teardown(function()
@@ -202,7 +203,9 @@ describe("the nginx transport against hostile servers", function()
   it("leaves no Lua errors in nginx's error log", function()
     -- nginx itself logs a reset seen by a cosocket; the transport reports it as a result.
     for line in front.error_log():gmatch("[^\n]+") do
-      if line:find("[error]", 1, true) then assert.matches("recv%(%) failed %(104: Connection reset by peer%)", line) end
+      if line:find("[error]", 1, true) then
+        assert.matches("recv%(%) failed %(104: Connection reset by peer%)", line)
+      end
     end
   end)
 end)

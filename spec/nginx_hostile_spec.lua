@@ -4,13 +4,12 @@
 -- same kind, code, HTTP status, Retry-After and message. spec/hostile_spec.lua
 -- pins the core's outcomes down; this holds nginx to them.
 local modelslab = require "modelslab"
-local cjson = require "cjson"
 local hostile = require "spec.support.hostile"
 local nginx = require "spec.support.nginx"
+local nginx_front = require "spec.support.nginx_front"
 local silent_server = require "spec.support.silent_server"
 
-local ROOT = os.getenv("PWD")
-local KEY = "nginx-hostile-key-51d2"
+local KEY = nginx_front.KEY
 local WF = hostile.WF
 
 -- Client options that differ from the defaults below (as in hostile_spec).
@@ -27,17 +26,6 @@ local CODE_DIFFERS = {
   huge_header = { core = "OUT_OF_MEMORY", nginx = "RECV_ERROR" }, -- libcurl 7.88 on headers over 100 KiB
 }
 
-local function escape(s)
-  return (s:gsub("[^%w._~-]", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
-local function query(t)
-  local parts = {}
-  for k, v in pairs(t) do parts[#parts + 1] = k .. "=" .. escape(tostring(v)) end
-  table.sort(parts)
-  return table.concat(parts, "&")
-end
-
 local function options(server, name)
   local o = { base_url = server.base_url, timeout = 2, low_speed_time = 1, max_body = 65536 }
   for k, v in pairs(OPTIONS[name] or {}) do o[k] = v end
@@ -53,19 +41,13 @@ end
 describe("the nginx transport against hostile servers", function()
   local server, front
 
-  local function through_nginx(path, q)
-    local out = nginx.sh("curl -s -m 30 '" .. front.url .. path .. "?" .. query(q) .. "'")
-    local ok, decoded = pcall(cjson.decode, out)
-    assert(ok, "nginx answered: " .. out .. "\n" .. front.error_log())
-    return decoded
-  end
+  local function through_nginx(path, q) return front.get(path, q) end
 
   setup(function()
     local out, ok = nginx.sh("make -s LUA=luajit")
     assert(ok, out)
     server = hostile.start()
-    front = nginx.start("spec/nginx/hostile.conf.in",
-      { ROOT = ROOT, KEY = KEY, CA_FILE = "/etc/ssl/certs/ca-certificates.crt" })
+    front = nginx_front.start()
   end)
 
   teardown(function()
@@ -201,11 +183,6 @@ describe("the nginx transport against hostile servers", function()
   end)
 
   it("leaves no Lua errors in nginx's error log", function()
-    -- nginx itself logs a reset seen by a cosocket; the transport reports it as a result.
-    for line in front.error_log():gmatch("[^\n]+") do
-      if line:find("[error]", 1, true) then
-        assert.matches("recv%(%) failed %(104: Connection reset by peer%)", line)
-      end
-    end
+    front.assert_clean_log()
   end)
 end)

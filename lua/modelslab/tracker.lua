@@ -112,7 +112,10 @@ function Tracker:run()
   while self:update() > 0 do
     local due = self:next_due()
     if self._poller:pending() > 0 then
-      self._poller:wait(math.min(due * 1000, 10))
+      -- update() started what was due: a due of 0 means transfers in flight,
+      -- which a wait of 0 would never see finish inside nginx (they need the
+      -- event loop).
+      self._poller:wait(due > 0 and math.min(due * 1000, 10) or 10)
     elseif due > 0 then
       self._o.sleep(due)
     end

@@ -45,8 +45,14 @@ local function open(o, pool, deadline, started)
   if not ok then return nil, connect_failure(err, started) end
   local reused = sock:getreusedtimes()
   if reused == 0 and o.tls then
-    -- Verification against lua_ssl_trusted_certificate; the name is checked too.
+    -- Verification against lua_ssl_trusted_certificate; the name is checked
+    -- too. When the handshake ends without yielding, lua-nginx-module 0.10.23
+    -- reports a refused certificate as success (or, asked for a session,
+    -- fails an assertion) and has closed the socket: that is checked too.
     ok, err = sock:sslhandshake(false, o.host, true)
+    if ok and not sock:getreusedtimes() then
+      ok, err = nil, "certificate verify failed (nginx's error log says why)"
+    end
     if not ok then
       sock:close()
       return nil, tls_failure(err)

@@ -46,6 +46,9 @@ local function on_exit(premature)
   wake_all(exit_sema)
   wake_all(slots)
   for sema in pairs(to_wake) do wake_all(sema) end
+  -- The posts resume their waiters from nginx's posted events, which run
+  -- after its next wait for I/O; a zero sleep makes that wait end at once.
+  ngx.sleep(0)
 end
 
 local function watch()

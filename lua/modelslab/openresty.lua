@@ -71,7 +71,10 @@ local function head_of(cfg, url, method, level)
   if not head then error("modelslab: not a config made by modelslab.openresty.config", level + 1) end
   -- The key goes to the client's own origin and nowhere else.
   if url:sub(1, #cfg.base) ~= cfg.base then error("modelslab: url is not under the client's base_url", level + 1) end
-  if url:find("[%c ]") then error("modelslab: url contains a space or a control character", level + 1) end
+  -- What could split the request line or a header (plain searches: this runs per request).
+  if url:find(" ", 1, true) or url:find("\r", 1, true) or url:find("\n", 1, true) or url:find("\0", 1, true) then
+    error("modelslab: url contains a space, CR, LF or NUL", level + 1)
+  end
   if method ~= "GET" and method ~= "POST" then error("modelslab: method must be GET or POST", level + 1) end
   return head
 end

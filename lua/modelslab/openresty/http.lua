@@ -35,13 +35,16 @@ local function tls_failure(err)
   return fail("SSL_CONNECT_ERROR", "TLS: " .. err)
 end
 
--- Connects, from the pool when allowed; sock, reused, or nil and a result.
+-- Connects, from the pool when allowed (pool: connect's options); sock,
+-- reused, or nil and a result.
 local function open(o, pool, deadline, started)
   local sock = tcp()
-  local wait = math.min(o.connect_timeout, deadline - ngx.now())
-  if wait <= 0 then return nil, connect_failure("timeout", started) end
-  sock:settimeouts(wait * 1000, o.low_speed * 1000, o.low_speed * 1000)
-  local ok, err = sock:connect(o.connect_host, o.port, { pool = pool, pool_size = POOL_SIZE })
+  local left = deadline - ngx.now()
+  if left <= 0 then return nil, connect_failure("timeout", started) end
+  -- The read timeout stands for the answer's first read (see reader.stream).
+  local io = math.min(o.low_speed, left) * 1000
+  sock:settimeouts(math.min(o.connect_timeout, left) * 1000, io, io)
+  local ok, err = sock:connect(o.connect_host, o.port, pool)
   if not ok then return nil, connect_failure(err, started) end
   local reused = sock:getreusedtimes()
   if reused == 0 and o.tls then
@@ -102,7 +105,7 @@ function http.request(o, head, method, target, body)
         or fail("SEND_ERROR", "Send failure: " .. err)
       stale = reused and not post
     else
-      local s = reader.stream(sock, deadline, o.low_speed)
+      local s = reader.stream(sock, deadline, o.low_speed, ngx.now())
       result, keep = reader.read(s, o.max_body)
       stale = reused and not post and s.got == 0 and (result.code == "GOT_NOTHING" or result.code == "RECV_ERROR")
     end
@@ -136,7 +139,10 @@ function http.origin(base_url)
   return {
     tls = tls, host = host, connect_host = connect_host, port = port, authority = authority,
     origin = origin,
-    pool = "modelslab " .. origin, fresh_pool = "modelslab POST " .. origin,
+    -- connect's options, made once: a POST's pool is never filled, so each
+    -- POST connects anew.
+    pool = { pool = "modelslab " .. origin, pool_size = POOL_SIZE },
+    fresh_pool = { pool = "modelslab POST " .. origin },
   }
 end
 

@@ -4,8 +4,7 @@
 -- result means the same inside and outside nginx.
 -- @module modelslab.openresty.response
 
-local find, sub, match, lower, gmatch, tonumber = string.find, string.sub, string.match, string.lower,
-  string.gmatch, tonumber
+local find, sub, match, lower, tonumber = string.find, string.sub, string.match, string.lower, tonumber
 local concat = table.concat
 local ngx = rawget(_G, "ngx")
 
@@ -32,23 +31,28 @@ end
 local Stream = {}
 Stream.__index = Stream
 
-function reader.stream(sock, deadline, low_speed, first)
-  local now = ngx.now()
-  return setmetatable({ sock = sock, deadline = deadline, low_speed = low_speed, buf = first or "",
-    got = 0, window = now, window_bytes = 0, started = now }, Stream)
+-- The socket's read timeout must already stand for the first read (the
+-- smaller of low_speed and what is left until deadline): one call less on
+-- the common path, where one read brings the whole answer.
+function reader.stream(sock, deadline, low_speed, started)
+  return setmetatable({ sock = sock, deadline = deadline, low_speed = low_speed, buf = "",
+    got = 0, window = started, window_bytes = 0, started = started, timeout_set = true }, Stream)
 end
 
 -- Appends what arrives to self.buf. nil and a result on failure; "closed"
 -- when the peer ended the connection cleanly.
 function Stream:more()
   local now = ngx.now()
-  local wait = math.min(self.deadline - now, self.window + self.low_speed - now)
-  if wait < 0.001 then wait = 0.001 end
-  self.sock:settimeout(wait * 1000)
+  if not self.timeout_set then
+    local wait = math.min(self.deadline - now, self.window + self.low_speed - now)
+    if wait < 0.001 then wait = 0.001 end
+    self.sock:settimeout(wait * 1000)
+  end
+  self.timeout_set = false
   local data, err = self.sock:receiveany(READ_SIZE)
   now = ngx.now()
   if data then
-    self.buf = self.buf .. data
+    self.buf = self.buf == "" and data or self.buf .. data
     self.got = self.got + #data
     self.window_bytes = self.window_bytes + #data
   end
@@ -91,7 +95,9 @@ local function read_head(s)
     if #buf >= 5 and sub(buf, 1, 5) ~= "HTTP/" then
       return nil, fail("UNSUPPORTED_PROTOCOL", "Received HTTP/0.9 when not allowed")
     end
-    local at, last = find(buf, "\r?\n\r?\n")
+    -- The plain search is the fast path; a server may end lines with LF alone.
+    local at, last = find(buf, "\r\n\r\n", 1, true)
+    if not at then at, last = find(buf, "\r?\n\r?\n") end
     if at then
       s.buf = sub(buf, last + 1)
       return sub(buf, 1, at - 1)
@@ -111,25 +117,36 @@ local function read_head(s)
   end
 end
 
--- The headers the transport acts on, lower-cased names; nil and a result for
--- framing that cannot be trusted.
+-- The value of the header `name` ("\ncontent-length:", lower case) and
+-- where its name ends in the lower-cased head lhead; nil when absent.
+local function header(head, lhead, name, from)
+  local _, last = find(lhead, name, from or 1, true)
+  if not last then return nil end
+  return match(head, "^[ \t]*([^\r\n]*)", last + 1), last
+end
+
+-- The headers the transport acts on; nil and a result for framing that
+-- cannot be trusted. Plain searches in the lower-cased head: the few names
+-- we need cost less to find than every line costs to split.
 local function headers_of(head, status)
-  local h = {}
-  for name, value in gmatch(head, "\n([^:\r\n]+):[ \t]*([^\r\n]*)") do
-    name = lower(name)
-    if name == "content-length" then
-      value = match(value, "^(%d+)[ \t]*$")
-      if not value or (h.length and h.length ~= tonumber(value)) then
-        return nil, fail("WEIRD_SERVER_REPLY", "Invalid Content-Length: value", status)
-      end
-      h.length = tonumber(value)
-    elseif name == "transfer-encoding" or name == "connection" or name == "content-encoding" then
-      h[name] = lower(value)
-    elseif name == "retry-after" then
-      -- As the core keeps it: printable ASCII, at most 63 bytes.
-      h.retry_after = sub(match(value, "^[ -~]*"), 1, 63)
+  local lhead = lower(head)
+  local h = {
+    ["transfer-encoding"] = header(lhead, lhead, "\ntransfer-encoding:"),
+    connection = header(lhead, lhead, "\nconnection:"),
+    ["content-encoding"] = header(lhead, lhead, "\ncontent-encoding:"),
+  }
+  local length, at = header(head, lhead, "\ncontent-length:")
+  while length do
+    length = match(length, "^(%d+)[ \t]*$")
+    if not length or (h.length and h.length ~= tonumber(length)) then
+      return nil, fail("WEIRD_SERVER_REPLY", "Invalid Content-Length: value", status)
     end
+    h.length = tonumber(length)
+    length, at = header(head, lhead, "\ncontent-length:", at + 1)
   end
+  local retry_after = header(head, lhead, "\nretry-after:")
+  -- As the core keeps it: printable ASCII, at most 63 bytes.
+  if retry_after then h.retry_after = sub(match(retry_after, "^[ -~]*"), 1, 63) end
   return h
 end
 
@@ -198,8 +215,12 @@ local function read_length(s, length)
     end
     if not ok then return nil, err end
   end
-  local body = sub(s.buf, 1, length)
-  s.buf = sub(s.buf, length + 1)
+  local body = s.buf
+  if #body == length then
+    s.buf = ""
+  else
+    body, s.buf = sub(body, 1, length), sub(body, length + 1)
+  end
   return body
 end
 
@@ -232,7 +253,7 @@ function reader.read(s, max_body)
   local h
   h, err = headers_of(head, status)
   if not h then return err, false end
-  local keep = find(head, "^HTTP/1%.1") ~= nil and not (h.connection and find(h.connection, "close", 1, true))
+  local keep = sub(head, 1, 8) == "HTTP/1.1" and not (h.connection and find(h.connection, "close", 1, true))
   local body
   if status == 204 or status == 304 then
     body = ""

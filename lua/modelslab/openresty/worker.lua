@@ -11,7 +11,7 @@ local worker = {}
 
 local settings = { max_transfers = 4096 }
 local active = 0
-local holders = setmetatable({}, { __mode = "k" }) -- coroutine -> true while it holds a slot
+local holders = {} -- coroutine -> true while it holds a slot
 local slots, exit_sema -- made in the worker, on first use
 local to_wake = setmetatable({}, { __mode = "k" }) -- semaphores to post at exit
 

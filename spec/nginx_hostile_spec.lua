@@ -5,7 +5,6 @@
 -- pins the core's outcomes down; this holds nginx to them.
 local modelslab = require "modelslab"
 local hostile = require "spec.support.hostile"
-local nginx = require "spec.support.nginx"
 local nginx_front = require "spec.support.nginx_front"
 local silent_server = require "spec.support.silent_server"
 
@@ -43,17 +42,8 @@ describe("the nginx transport against hostile servers", function()
 
   local function through_nginx(path, q) return front.get(path, q) end
 
-  setup(function()
-    local out, ok = nginx.sh("make -s LUA=luajit")
-    assert(ok, out)
-    server = hostile.start()
-    front = nginx_front.start()
-  end)
-
-  teardown(function()
-    if front then front.stop() end
-    if server then server:stop() end
-  end)
+  setup(function() server, front = nginx_front.start_with_hostile() end)
+  teardown(function() nginx_front.stop_all(server, front) end)
 
   for _, case in ipairs(hostile.cases) do
     it("ends " .. case.name:gsub("_", " ") .. " as the core does", function()
@@ -133,24 +123,28 @@ describe("the nginx transport against hostile servers", function()
       assert.equal(1, server:stats().main.connections)
     end)
 
-    it("opens a new connection when the server closed the last one between polls", function()
+    -- n statuses of case name in a row on one client in nginx: the
+    -- statuses, and the server's (requests, connections).
+    local function in_a_row(name, n)
       server:reset()
-      local q = options(server, "keepalive_closed")
-      q.id, q.n = hostile.id("keepalive_closed"), 3
-      local got = through_nginx("/repeat", q)
-      assert.same({ "running", "running", "completed" }, { got[1].ok, got[2].ok, got[3].ok })
+      local q = options(server, name)
+      q.id, q.n = hostile.id(name), n
+      local got, statuses = through_nginx("/repeat", q), {}
+      for i, r in ipairs(got) do statuses[i] = r.ok or r.text end
       local stats = server:stats()
-      assert.same({ 3, 3 }, { stats.main.requests, stats.main.connections })
+      return statuses, { stats.main.requests, stats.main.connections }
+    end
+
+    it("opens a new connection when the server closed the last one between polls", function()
+      local statuses, counts = in_a_row("keepalive_closed", 3)
+      assert.same({ "running", "running", "completed" }, statuses)
+      assert.same({ 3, 3 }, counts)
     end)
 
     it("retries a GET once on a new connection when a reused one is dropped without an answer", function()
-      server:reset()
-      local q = options(server, "keepalive_race")
-      q.id, q.n = hostile.id("keepalive_race"), 2
-      local got = through_nginx("/repeat", q)
-      assert.same({ "running", "running" }, { got[1].ok, got[2].ok })
-      local stats = server:stats()
-      assert.same({ 3, 2 }, { stats.main.requests, stats.main.connections })
+      local statuses, counts = in_a_row("keepalive_race", 2)
+      assert.same({ "running", "running" }, statuses)
+      assert.same({ 3, 2 }, counts)
     end)
 
     it("sends a POST on a connection of its own, never a pooled one, and never twice", function()

@@ -31,34 +31,11 @@ local function answers(file, n)
   return lines
 end
 
--- The slowest of 50 pings sent at once, in seconds.
-local function slowest_ping(front)
-  local out = sh("curl -s -m 10 --parallel --parallel-immediate --parallel-max 50 -o /dev/null "
-    .. "-w '%{http_code} %{time_total}\\n' '" .. front.url .. "/ping?n=[1-50]' 2>/dev/null")
-  local answered, slowest = 0, 0
-  for code, seconds in out:gmatch("(%d+) ([%d.]+)") do
-    assert.equal("200", code)
-    answered = answered + 1
-    slowest = math.max(slowest, tonumber(seconds))
-  end
-  assert.equal(50, answered)
-  return slowest
-end
-
 describe("the nginx transport", function()
   local server, front
 
-  setup(function()
-    local out, ok = sh("make -s LUA=luajit")
-    assert(ok, out)
-    server = hostile.start()
-    front = nginx_front.start()
-  end)
-
-  teardown(function()
-    if front then front.stop() end
-    if server then server:stop() end
-  end)
+  setup(function() server, front = nginx_front.start_with_hostile() end)
+  teardown(function() nginx_front.stop_all(server, front) end)
 
   before_each(function() server:reset() end)
 
@@ -67,7 +44,7 @@ describe("the nginx transport", function()
     fire(front.url_of("/wait", { base_url = server.base_url, id = hostile.id("running"), interval = 0.5, wait = 3 }),
       200, out_file)
     sh("sleep 1")
-    local slowest = slowest_ping(front)
+    local slowest = nginx_front.slowest_ping(front.url)
     -- A blocked worker would hold every ping until the waits end, seconds later.
     assert.is_true(slowest < slack(0.5), "slowest ping took " .. slowest .. " s")
     local done = answers(out_file, 200)
@@ -106,7 +83,7 @@ describe("the nginx transport", function()
       if how == "tracker" then q.tracker = 1 end
       fire(front.url_of("/wait_all", q), 1, out_file)
       sh("sleep 0.5")
-      local slowest = slowest_ping(front)
+      local slowest = nginx_front.slowest_ping(front.url)
       assert.is_true(slowest < slack(0.5), "slowest ping took " .. slowest .. " s")
       local done = answers(out_file, 1)[1]
       assert.is_table(done, "no answer")

@@ -4,7 +4,9 @@
 --   local front = require("spec.support.nginx_front").start { CA_FILE = ... }
 --   front:get("/status", { base_url = ..., id = 1000 }) -> decoded JSON
 --   front:url("/status", q); front.stop()
+--   local server, front = require("spec.support.nginx_front").start_with_hostile()
 local cjson = require "cjson"
+local hostile = require "spec.support.hostile"
 local nginx = require "spec.support.nginx"
 local luassert = require "luassert"
 
@@ -50,6 +52,34 @@ function front.start(vars)
     end
   end
   return server
+end
+
+--- Builds the core for nginx's LuaJIT, then starts a hostile server and a
+-- front; returns both.
+function front.start_with_hostile()
+  local out, ok = nginx.sh("make -s LUA=luajit")
+  assert(ok, out)
+  return hostile.start(), front.start()
+end
+
+--- Stops what start_with_hostile started (either may be nil).
+function front.stop_all(server, f)
+  if f then f.stop() end
+  if server then server:stop() end
+end
+
+--- The slowest of 50 pings sent at once to base_url/ping, in seconds.
+function front.slowest_ping(base_url)
+  local out = nginx.sh("curl -s -m 10 --parallel --parallel-immediate --parallel-max 50 -o /dev/null "
+    .. "-w '%{http_code} %{time_total}\\n' '" .. base_url .. "/ping?n=[1-50]' 2>/dev/null")
+  local answered, slowest = 0, 0
+  for code, seconds in out:gmatch("(%d+) ([%d.]+)") do
+    luassert.equal("200", code)
+    answered = answered + 1
+    slowest = math.max(slowest, tonumber(seconds))
+  end
+  luassert.equal(50, answered)
+  return slowest
 end
 
 return front

@@ -64,21 +64,8 @@ local function open(o, pool, deadline, started)
   return sock, reused > 0
 end
 
---- Sends one request and reads its answer.
--- @tparam table o the transport's settings (see modelslab.openresty)
--- @tparam string head the header lines after Host, each ending in CRLF
--- @tparam string method "GET" or "POST"
--- @tparam string target the request target ("/api/v1/...")
--- @tparam[opt] string body POST's body
--- @treturn table the result: `{status, body, retry_after}` or `{code, message, status}`
-function http.request(o, head, method, target, body)
-  ngx.update_time()
-  local started = ngx.now()
-  local deadline = started + o.timeout
-  if not worker.acquire(o.timeout) then
-    if worker.exiting() then return fail("WORKER_EXITING", "the nginx worker is shutting down") end
-    return fail("OPERATION_TIMEDOUT", "no transfer slot freed up in time (max_transfers)")
-  end
+-- The exchange itself, on a connection of the pool (or, for a POST, a new one).
+local function exchange(o, head, method, target, body, started, deadline)
   local post = method == "POST"
   local req
   if post then
@@ -116,7 +103,27 @@ function http.request(o, head, method, target, body)
     end
     if not stale then break end
   end
+  return result
+end
+
+--- Sends one request and reads its answer.
+-- @tparam table o the transport's settings (see modelslab.openresty)
+-- @tparam string head the header lines after Host, each ending in CRLF
+-- @tparam string method "GET" or "POST"
+-- @tparam string target the request target ("/api/v1/...")
+-- @tparam[opt] string body POST's body
+-- @treturn table the result: `{status, body, retry_after}` or `{code, message, status}`
+function http.request(o, head, method, target, body)
+  ngx.update_time()
+  local started = ngx.now()
+  if not worker.acquire(o.timeout) then
+    if worker.exiting() then return worker.exit_failure() end
+    return fail("OPERATION_TIMEDOUT", "no transfer slot freed up in time (max_transfers)")
+  end
+  -- The slot comes back whatever happens, a bug raising included.
+  local ok, result = pcall(exchange, o, head, method, target, body, started, started + o.timeout)
   worker.release()
+  if not ok then error(result, 0) end
   return result
 end
 

@@ -15,7 +15,9 @@ local Poller = {}
 Poller.__index = Poller
 
 local function exiting_result(id)
-  return { id = id, code = "WORKER_EXITING", message = "the nginx worker is shutting down" }
+  local r = worker.exit_failure()
+  r.id = id
+  return r
 end
 
 --- Makes a poller running up to max transfers at once through
@@ -30,7 +32,12 @@ function poller.new(max, check, request)
 end
 
 local function run(self, id, method, url, body)
-  local r = self._request(method, url, body)
+  -- A bug that raises must still end the transfer, or its waiter would wait on.
+  local ok, r = pcall(self._request, method, url, body)
+  if not ok then
+    ngx.log(ngx.ERR, "modelslab: ", r)
+    r = { code = "CURLE_OTHER", message = "internal error in the nginx transport (see nginx's error log)" }
+  end
   if self._threads[id] == nil then return end -- closed or aborted meanwhile
   self._threads[id] = nil
   self._active = self._active - 1

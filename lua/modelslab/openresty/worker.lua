@@ -32,17 +32,29 @@ function worker.exiting()
   return ngx.worker.exiting()
 end
 
+--- What a request gets once the worker is shutting down.
+function worker.exit_failure()
+  return { code = "WORKER_EXITING", message = "the nginx worker is shutting down" }
+end
+
 local function wake_all(sema)
   local waiting = -sema:count()
   if waiting > 0 then sema:post(waiting) end
 end
 
 -- Pending timers run early, with premature = true, when the worker starts
--- its graceful stop: one such timer per worker is our signal.
-local FOREVER = 365 * 86400
+-- its graceful stop: one such timer per worker is our signal. A week, then
+-- again: nginx hands the delay to epoll_wait as an int of milliseconds.
+local WATCH_SECONDS = 7 * 86400
 
-local function on_exit(premature)
-  if not premature then return end
+local on_exit
+local function arm()
+  local ok, err = ngx.timer.at(WATCH_SECONDS, on_exit)
+  if not ok then ngx.log(ngx.WARN, "modelslab: cannot watch for the worker's exit: ", err) end
+end
+
+function on_exit(premature)
+  if not premature then return arm() end
   wake_all(exit_sema)
   wake_all(slots)
   for sema in pairs(to_wake) do wake_all(sema) end
@@ -54,8 +66,7 @@ end
 local function watch()
   if exit_sema then return end
   exit_sema, slots = semaphore.new(), semaphore.new()
-  local ok, err = ngx.timer.at(FOREVER, on_exit)
-  if not ok then ngx.log(ngx.WARN, "modelslab: cannot watch for the worker's exit: ", err) end
+  arm()
 end
 
 --- Has sema posted (to all its waiters) when the worker starts to exit.

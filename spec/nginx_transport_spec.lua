@@ -73,6 +73,31 @@ describe("the nginx transport", function()
     assert.is_true(stats.main.connections <= 10, stats.main.connections .. " connections")
   end)
 
+  it("holds requests in flight to the worker-wide cap (modelslab.openresty.configure)", function()
+    local out_file = front.prefix .. "/capped.out"
+    fire(front.url_of("/capped", { base_url = server.base_url, id = hostile.id("silent"), timeout = 1, cap = 2,
+      count = 5 }), 1, out_file)
+    sh("sleep 0.4")
+    -- Two requests reached the server that never answers; three wait for a slot.
+    assert.equal(2, server:stats().by_case.silent)
+    local done = answers(out_file, 1)[1]
+    assert.equal(5, #done)
+    for _, r in ipairs(done) do assert.equal("OPERATION_TIMEDOUT", r.code, r.text) end
+  end)
+
+  it("runs 200 status fetches through one poller, 50 at a time, each a light thread", function()
+    local got = front.get("/poller", { base_url = server.base_url, id = hostile.id("running"), n = 200, max = 50 })
+    assert.equal(200, #got)
+    for _, r in ipairs(got) do assert.equal("running", r.ok, r.text) end
+    assert.is_true(server:stats().main.connections <= 50)
+  end)
+
+  it("keeps the key out of tostring, the client's fields and its errors", function()
+    local got = front.get("/secrets", { base_url = server.base_url })
+    assert.is_false(got.has_key, got.shown)
+    assert.matches("not under the client's base_url", got.shown)
+  end)
+
   for _, how in ipairs { "wait_all", "tracker" } do
     it("runs " .. (how == "tracker" and "tracker:run" or "wait_all") .. " in a content handler without stalling "
       .. "other requests", function()

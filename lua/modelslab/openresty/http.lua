@@ -114,7 +114,8 @@ end
 -- @tparam[opt] string body POST's body
 -- @treturn table the result: `{status, body, retry_after}` or `{code, message, status}`
 function http.request(o, head, method, target, body)
-  ngx.update_time()
+  -- nginx's clock of this event-loop turn: ngx.update_time would format
+  -- nginx's cached time strings on every request for a few ms of precision.
   local started = ngx.now()
   if not worker.acquire(o.timeout) then
     if worker.exiting() then return worker.exit_failure() end

@@ -59,14 +59,14 @@ done
 run "ours, a client per request c50" ours_new_client 50
 
 now() { date +%s.%N; }
-# idle NAME PATH: 200 waits in flight; the worker's CPU over 5 s while they
+# idle NAME PATH: 200 waits in flight; the worker's CPU over 10 s while they
 # sleep, then the time nginx takes to stop after QUIT.
 idle() {
     wrk -t2 -c200 -d60s --timeout 90s "$front/$2" > /dev/null 2>&1 &
     load=$!
     sleep 3
     t0=$(ticks)
-    sleep 5
+    sleep 10
     idle_ticks=$(( $(ticks) - t0 ))
     master=$(cat "$prefix/front.pid")
     q0=$(now)
@@ -76,7 +76,7 @@ idle() {
     kill "$load" 2>/dev/null || true
     wait "$load" 2>/dev/null || true
     load=
-    printf '%s\t%s\t%s\t%s\n' "$1" "$idle_ticks" 5 "$stop" >> "$prefix/idle.tsv"
+    printf '%s\t%s\t%s\t%s\n' "$1" "$idle_ticks" 10 "$stop" >> "$prefix/idle.tsv"
     start front
     sleep 0.3
 }

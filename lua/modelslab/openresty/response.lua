@@ -130,10 +130,15 @@ end
 -- we need cost less to find than every line costs to split.
 local function headers_of(head, status)
   local lhead = lower(head)
+  -- A token's value, lower case, without trailing blanks.
+  local function token(name)
+    local v = header(lhead, lhead, name)
+    return v and match(v, "^(.-)[ \t]*$")
+  end
   local h = {
-    ["transfer-encoding"] = header(lhead, lhead, "\ntransfer-encoding:"),
-    connection = header(lhead, lhead, "\nconnection:"),
-    ["content-encoding"] = header(lhead, lhead, "\ncontent-encoding:"),
+    ["transfer-encoding"] = token("\ntransfer-encoding:"),
+    connection = token("\nconnection:"),
+    ["content-encoding"] = token("\ncontent-encoding:"),
   }
   local length, at = header(head, lhead, "\ncontent-length:")
   while length do

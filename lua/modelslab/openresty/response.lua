@@ -125,20 +125,21 @@ local function header(head, lhead, name, from)
   return match(head, "^[ \t]*([^\r\n]*)", last + 1), last
 end
 
+-- A header's value in the lower-cased head, without trailing blanks.
+local function token(lhead, name)
+  local v = header(lhead, lhead, name)
+  return v and match(v, "^(.-)[ \t]*$")
+end
+
 -- The headers the transport acts on; nil and a result for framing that
 -- cannot be trusted. Plain searches in the lower-cased head: the few names
 -- we need cost less to find than every line costs to split.
 local function headers_of(head, status)
   local lhead = lower(head)
-  -- A token's value, lower case, without trailing blanks.
-  local function token(name)
-    local v = header(lhead, lhead, name)
-    return v and match(v, "^(.-)[ \t]*$")
-  end
   local h = {
-    ["transfer-encoding"] = token("\ntransfer-encoding:"),
-    connection = token("\nconnection:"),
-    ["content-encoding"] = token("\ncontent-encoding:"),
+    ["transfer-encoding"] = token(lhead, "\ntransfer-encoding:"),
+    connection = token(lhead, "\nconnection:"),
+    ["content-encoding"] = token(lhead, "\ncontent-encoding:"),
   }
   local length, at = header(head, lhead, "\ncontent-length:")
   while length do

@@ -78,14 +78,14 @@ local function exchange(o, head, method, target, body, started, deadline)
   -- reused, never retried. A GET may go again once when a reused connection
   -- turns out to have been closed before it carried any answer.
   local pool = post and o.fresh_pool or o.pool
-  local result, keep
+  local result
   for _ = 1, 2 do
     local sock, reused = open(o, pool, deadline, started)
     if not sock then
       result = reused
       break
     end
-    local stale
+    local stale, keep
     local sent, err = sock:send(req)
     if not sent then
       result = err == "timeout" and fail("OPERATION_TIMEDOUT", "timed out sending the request")

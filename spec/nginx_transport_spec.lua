@@ -85,6 +85,13 @@ describe("the nginx transport", function()
     for _, r in ipairs(done) do assert.equal("OPERATION_TIMEDOUT", r.code, r.text) end
   end)
 
+  it("gets a transfer slot back when nginx ends the request that held it", function()
+    local url = front.url_of("/abandon", { base_url = server.base_url, id = hostile.id("silent"), timeout = 5 })
+    assert.equal("500", sh("curl -s -m 10 -o /dev/null -w '%{http_code}' '" .. url .. "'"))
+    assert.equal(1, server:stats().by_case.silent)
+    assert.equal(0, front.get("/active", {}).active)
+  end)
+
   it("runs 200 status fetches through one poller, 50 at a time, each a light thread", function()
     local got = front.get("/poller", { base_url = server.base_url, id = hostile.id("running"), n = 200, max = 50 })
     assert.equal(200, #got)

@@ -111,6 +111,11 @@ function openresty.sleep(seconds)
   require("modelslab.openresty.worker").sleep(seconds)
 end
 
+--- Requests to the API in flight in this worker (for monitoring).
+function openresty.active()
+  return require("modelslab.openresty.worker").active()
+end
+
 --- Worker-wide settings: `max_transfers` (default 4096), requests to the API
 -- in flight at once in one worker; more wait their turn (within their timeout).
 -- @usage require("modelslab.openresty").configure { max_transfers = 1000 }

@@ -5,13 +5,14 @@
 -- @module modelslab.openresty.worker
 
 local ngx = rawget(_G, "ngx")
+local ffi = require "ffi"
 local semaphore = require "ngx.semaphore"
 
 local worker = {}
 
 local settings = { max_transfers = 4096 }
 local active = 0
-local holders = {} -- coroutine -> true while it holds a slot
+local held = setmetatable({}, { __mode = "k" }) -- coroutine -> the token of the slot it holds
 local slots, exit_sema -- made in the worker, on first use
 local to_wake = setmetatable({}, { __mode = "k" }) -- semaphores to post at exit
 
@@ -82,6 +83,13 @@ function worker.sleep(seconds)
   exit_sema:wait(seconds)
 end
 
+-- A slot whose coroutine nginx ended mid-request (ngx.exit, an error in the
+-- entry thread, a client abort under lua_check_client_abort) comes back when
+-- the collector finds its token; waiters see it at their next try.
+local function lost()
+  active = active - 1
+end
+
 --- Takes a transfer slot for the running coroutine, waiting up to `seconds`
 -- for one; false when the wait ran out or the worker is exiting.
 function worker.acquire(seconds)
@@ -92,7 +100,7 @@ function worker.acquire(seconds)
     if not ok or ngx.worker.exiting() then return false end
   end
   active = active + 1
-  holders[coroutine.running()] = true
+  held[coroutine.running()] = ffi.gc(ffi.new("char[1]"), lost)
   return true
 end
 
@@ -100,10 +108,17 @@ end
 -- handing it to the next in line. A killed light thread's slot comes back so.
 function worker.release(co)
   co = co or coroutine.running()
-  if not holders[co] then return end
-  holders[co] = nil
+  local token = held[co]
+  if not token then return end
+  held[co] = nil
+  ffi.gc(token, nil)
   active = active - 1
   if slots and slots:count() < 0 then slots:post(1) end
+end
+
+--- Requests in flight in this worker.
+function worker.active()
+  return active
 end
 
 return worker

@@ -47,6 +47,7 @@ run() {
     threads=$(( $3 > 1 ? 2 : 1 ))
     c0=$(backend_conns) # the warm-up's new connections count too
     wrk -t"$threads" -c"$3" -d1s "$front/$2" > /dev/null
+    sleep 0.2 # the warm-up's last requests end before the run's begin
     t0=$(ticks)
     wrk -t"$threads" -c"$3" -d"${seconds}s" --timeout 30s --latency "$front/$2" > "$prefix/$1.wrk"
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$3" $(( $(ticks) - t0 )) $(( $(backend_conns) - c0 )) \

@@ -34,6 +34,7 @@ for line in read(results_file):gmatch("[^\n]+") do
   local name, _, ticks, conns, path = line:match("^([^\t]+)\t(%d+)\t(%-?%d+)\t(%-?%d+)\t(.+)$")
   local w = wrk(path)
   w.cpu_us = tonumber(ticks) * 1e6 / clk_tck / w.requests
+  w.tick_us = 1e6 / clk_tck / w.requests -- /proc counts CPU in ticks: the resolution
   w.conns = tonumber(conns)
   runs[name] = w
 end
@@ -61,8 +62,8 @@ for _, c in ipairs { 1, 50, 200 } do
   local o, f = runs["ours c" .. c], runs["floor c" .. c]
   say("| req/s at %d concurrent | %.0f | %.0f | %.2fx |", c, o.rate, f.rate, o.rate / f.rate)
   say("| p50 / p99 at %d concurrent (ms) | %.2f / %.2f | %.2f / %.2f | |", c, o.p50, o.p99, f.p50, f.p99)
-  say("| worker CPU per request at %d concurrent | %.0f µs | %.0f µs | %.2fx |", c, o.cpu_us, f.cpu_us,
-    o.cpu_us / f.cpu_us)
+  say("| worker CPU per request at %d concurrent (± %.0f µs) | %.0f µs | %.0f µs | %.2fx |", c,
+    math.max(o.tick_us, f.tick_us), o.cpu_us, f.cpu_us, o.cpu_us / f.cpu_us)
   say("| backend connections opened at %d concurrent | %d | %d | |", c, o.conns, f.conns)
 end
 local per = runs["ours, a client per request c50"]

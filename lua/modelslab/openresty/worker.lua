@@ -5,14 +5,13 @@
 -- @module modelslab.openresty.worker
 
 local ngx = rawget(_G, "ngx")
-local ffi = require "ffi"
 local semaphore = require "ngx.semaphore"
 
 local worker = {}
 
 local settings = { max_transfers = 4096 }
 local active = 0
-local held = setmetatable({}, { __mode = "k" }) -- coroutine -> the token of the slot it holds
+local held = setmetatable({}, { __mode = "k" }) -- coroutine -> true while it holds a slot
 local slots, exit_sema -- made in the worker, on first use
 local to_wake = setmetatable({}, { __mode = "k" }) -- semaphores to post at exit
 
@@ -84,23 +83,26 @@ function worker.sleep(seconds)
 end
 
 -- A slot whose coroutine nginx ended mid-request (ngx.exit, an error in the
--- entry thread, a client abort under lua_check_client_abort) comes back when
--- the collector finds its token; waiters see it at their next try.
-local function lost()
-  active = active - 1
+-- entry thread, a client abort under lua_check_client_abort) is never given
+-- back; its entry leaves `held` with the collected coroutine. Counting the
+-- entries, only when the cap seems reached, takes such slots back.
+local function recount()
+  active = 0
+  for _ in pairs(held) do active = active + 1 end
+  return active
 end
 
 --- Takes a transfer slot for the running coroutine, waiting up to `seconds`
 -- for one; false when the wait ran out or the worker is exiting.
 function worker.acquire(seconds)
   if ngx.worker.exiting() then return false end
-  if active >= settings.max_transfers then
+  if active >= settings.max_transfers and recount() >= settings.max_transfers then
     watch()
     local ok = slots:wait(seconds)
     if not ok or ngx.worker.exiting() then return false end
   end
   active = active + 1
-  held[coroutine.running()] = ffi.gc(ffi.new("char[1]"), lost)
+  held[coroutine.running()] = true
   return true
 end
 
@@ -108,17 +110,15 @@ end
 -- handing it to the next in line. A killed light thread's slot comes back so.
 function worker.release(co)
   co = co or coroutine.running()
-  local token = held[co]
-  if not token then return end
+  if not held[co] then return end
   held[co] = nil
-  ffi.gc(token, nil)
   active = active - 1
   if slots and slots:count() < 0 then slots:post(1) end
 end
 
 --- Requests in flight in this worker.
 function worker.active()
-  return active
+  return recount()
 end
 
 return worker

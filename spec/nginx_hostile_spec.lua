@@ -7,16 +7,22 @@ local modelslab = require "modelslab"
 local hostile = require "spec.support.hostile"
 local nginx_front = require "spec.support.nginx_front"
 local silent_server = require "spec.support.silent_server"
+local slack = require "spec.support.slack"
 
 local KEY = nginx_front.KEY
 local WF = hostile.WF
 
--- Client options that differ from the defaults below (as in hostile_spec).
+-- Client options that differ from the defaults below (as in hostile_spec),
+-- and for the slow cases the seconds a fetch takes at least and at most.
 local OPTIONS = {
   silent = { timeout = 0.5 },
   drip = { timeout = 10 },
   deep_array = { max_body = 1048576 },
   deep_object = { max_body = 1048576 },
+}
+local TAKES = {
+  silent = { 0.45, 1.5 }, -- the whole timeout
+  drip = { 0.9, 4 }, -- low_speed_time ends it, long before the timeout
 }
 
 -- Where libcurl's code says something else than what happened, the nginx
@@ -74,6 +80,9 @@ describe("the nginx transport against hostile servers", function()
         assert.is_nil(got.retry_after)
       end
       if got.text then assert.is_nil(got.text:find(KEY, 1, true)) end
+      local takes = TAKES[case.name] or { 0, 1.5 }
+      assert.is_true(got.seconds >= takes[1] and got.seconds <= slack(takes[2]),
+        string.format("took %.2f s", got.seconds))
       -- The client stays usable after whatever the server did.
       assert.equal("completed", got.after.ok, got.after.text)
       -- Redirects are never followed: nothing reached another origin.

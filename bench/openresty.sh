@@ -60,6 +60,16 @@ done
 run "ours, a client per request c50" ours_new_client 50
 
 now() { date +%s.%N; }
+# Seconds from QUIT until the front's master is gone; it is started again.
+quit() {
+    master=$(cat "$prefix/front.pid")
+    q0=$(now)
+    kill -QUIT "$master"
+    while [ -e "/proc/$master" ]; do sleep 0.02; done
+    stop=$(echo "$(now) - $q0" | bc)
+    start front
+    sleep 0.3
+}
 # idle NAME PATH: 200 waits in flight; the worker's CPU over 10 s while they
 # sleep, then the time nginx takes to stop after QUIT.
 idle() {
@@ -69,20 +79,16 @@ idle() {
     t0=$(ticks)
     sleep 10
     idle_ticks=$(( $(ticks) - t0 ))
-    master=$(cat "$prefix/front.pid")
-    q0=$(now)
-    kill -QUIT "$master"
-    while [ -e "/proc/$master" ]; do sleep 0.02; done
-    stop=$(echo "$(now) - $q0" | bc)
+    quit
     kill "$load" 2>/dev/null || true
     wait "$load" 2>/dev/null || true
     load=
     printf '%s\t%s\t%s\t%s\n' "$1" "$idle_ticks" 10 "$stop" >> "$prefix/idle.tsv"
-    start front
-    sleep 0.3
 }
 idle "floor" floor_wait
 idle "ours" ours_wait
+quit # with nothing in flight: what nginx itself takes here
+printf '%s\t%s\t%s\t%s\n' "nothing" 0 10 "$stop" >> "$prefix/idle.tsv"
 
 mkdir -p build
 lua5.4 bench/openresty_report.lua "$results" "$prefix/idle.tsv" "$(getconf CLK_TCK)" \

@@ -71,6 +71,7 @@ say("| a client made per request, 50 concurrent: req/s, CPU, backend connections
   per.rate, per.cpu_us, per.conns)
 say("| worker CPU, idle, 200 waits in flight | %.2f %% | %.2f %% | |", idle.ours.cpu, idle.floor.cpu)
 say("| graceful stop (QUIT) with 200 waits in flight | %.2f s | %.2f s | |", idle.ours.stop, idle.floor.stop)
+say("| graceful stop (QUIT) with nothing in flight (nginx itself) | %.2f s | | |", idle.nothing.stop)
 say("")
 local o1, f1 = runs["ours c1"], runs["floor c1"]
 local added, floor_added = o1.p50 - BACKEND_MS, f1.p50 - BACKEND_MS

@@ -49,13 +49,16 @@ run() {
     wrk -t"$threads" -c"$3" -d1s "$front/$2" > /dev/null
     sleep 0.2 # the warm-up's last requests end before the run's begin
     t0=$(ticks)
-    wrk -t"$threads" -c"$3" -d"${seconds}s" --timeout 30s --latency "$front/$2" > "$prefix/$1.wrk"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$3" $(( $(ticks) - t0 )) $(( $(backend_conns) - c0 )) \
-        "$prefix/$1.wrk" >> "$results"
+    out="$prefix/$(echo "$1" | tr -c 'a-z0-9\n' _)-$(date +%s%N).wrk"
+    wrk -t"$threads" -c"$3" -d"${seconds}s" --timeout 30s --latency "$front/$2" > "$out"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$3" $(( $(ticks) - t0 )) $(( $(backend_conns) - c0 )) "$out" >> "$results"
 }
-for c in 1 50 200; do
-    run "floor c$c" floor "$c"
-    run "ours c$c" ours "$c"
+# Three interleaved rounds: the report takes each figure's median.
+for round in 1 2 3; do
+    for c in 1 50 200; do
+        run "floor c$c" floor "$c"
+        run "ours c$c" ours "$c"
+    done
 done
 run "ours, a client per request c50" ours_new_client 50
 

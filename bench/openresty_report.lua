@@ -29,14 +29,38 @@ local function wrk(path)
   return w
 end
 
-local runs = {}
+-- Every measured run of a name; the report shows each figure's median.
+local rounds, order = {}, {}
 for line in read(results_file):gmatch("[^\n]+") do
   local name, _, ticks, conns, path = line:match("^([^\t]+)\t(%d+)\t(%-?%d+)\t(%-?%d+)\t(.+)$")
   local w = wrk(path)
   w.cpu_us = tonumber(ticks) * 1e6 / clk_tck / w.requests
   w.tick_us = 1e6 / clk_tck / w.requests -- /proc counts CPU in ticks: the resolution
   w.conns = tonumber(conns)
-  runs[name] = w
+  if not rounds[name] then rounds[name], order[#order + 1] = {}, name end
+  table.insert(rounds[name], w)
+end
+
+local function median(list, field)
+  local values = {}
+  for i, w in ipairs(list) do values[i] = w[field] end
+  table.sort(values)
+  return values[(#values + 1) // 2]
+end
+
+local runs, count = {}, 0
+for _, name in ipairs(order) do
+  local m = { errors = nil }
+  for _, field in ipairs { "rate", "p50", "p99", "cpu_us", "tick_us" } do
+    m[field] = median(rounds[name], field)
+  end
+  m.conns = 0 -- connections opened add up over the rounds
+  for _, w in ipairs(rounds[name]) do
+    m.errors = m.errors or w.errors
+    m.conns = m.conns + w.conns
+  end
+  runs[name] = m
+  count = math.max(count, #rounds[name])
 end
 local idle = {}
 for line in read(idle_file):gmatch("[^\n]+") do
@@ -54,7 +78,8 @@ say("Command: `%s`, run %s on %d cores (load average before: %s), %s, Debian's L
   command, os.date("!%Y-%m-%dT%H:%MZ"), tonumber(io.popen("nproc"):read("l")),
   (read("/proc/loadavg"):match("^(%S+ %S+ %S+)")), io.popen("nginx -v 2>&1"):read("l"):match("nginx/%S+"))
 say("and lua-resty-core, one front worker; the backend answers every status after %d ms. The floor", BACKEND_MS)
-say("is a bare cosocket GET with setkeepalive and cjson (written in the bench only).")
+say("is a bare cosocket GET with setkeepalive and cjson (written in the bench only). Load runs: %d", count)
+say("interleaved rounds of each; every figure is the median of its rounds.")
 say("")
 say("| | ours | floor | ours / floor |")
 say("|---|---:|---:|---:|")
@@ -64,10 +89,10 @@ for _, c in ipairs { 1, 50, 200 } do
   say("| p50 / p99 at %d concurrent (ms) | %.2f / %.2f | %.2f / %.2f | |", c, o.p50, o.p99, f.p50, f.p99)
   say("| worker CPU per request at %d concurrent (± %.0f µs) | %.0f µs | %.0f µs | %.2fx |", c,
     math.max(o.tick_us, f.tick_us), o.cpu_us, f.cpu_us, o.cpu_us / f.cpu_us)
-  say("| backend connections opened at %d concurrent | %d | %d | |", c, o.conns, f.conns)
+  say("| backend connections opened at %d concurrent, all rounds | %d | %d | |", c, o.conns, f.conns)
 end
 local per = runs["ours, a client per request c50"]
-say("| a client made per request, 50 concurrent: req/s, CPU, backend connections | %.0f, %.0f µs, %d | | |",
+say("| a client made per request, 50 concurrent: req/s, CPU, connections opened | %.0f, %.0f µs, %d | | |",
   per.rate, per.cpu_us, per.conns)
 say("| worker CPU, idle, 200 waits in flight | %.2f %% | %.2f %% | |", idle.ours.cpu, idle.floor.cpu)
 say("| graceful stop (QUIT) with 200 waits in flight | %.2f s | %.2f s | |", idle.ours.stop, idle.floor.stop)

@@ -68,7 +68,10 @@ quit() {
     master=$(cat "$prefix/front.pid")
     q0=$(now)
     kill -QUIT "$master"
-    while [ -e "/proc/$master" ]; do sleep 0.02; done
+    # Gone, or a zombie its reaper has not collected yet.
+    while [ -e "/proc/$master" ] && [ "$(awk '{ print $3 }' "/proc/$master/stat" 2>/dev/null)" != Z ]; do
+        sleep 0.02
+    done
     stop=$(echo "$(now) - $q0" | bc)
     start front
     sleep 0.3
@@ -90,7 +93,7 @@ idle() {
 }
 idle "floor" floor_wait
 idle "ours" ours_wait
-quit # with nothing in flight: what nginx itself takes here
+quit # with nothing in flight: what nginx itself takes
 printf '%s\t%s\t%s\t%s\n' "nothing" 0 10 "$stop" >> "$prefix/idle.tsv"
 
 mkdir -p build

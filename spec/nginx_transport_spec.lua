@@ -135,7 +135,11 @@ describe("the nginx transport", function()
     sh("kill -QUIT " .. pid)
     local gone
     for _ = 1, 100 do
-      if not io.open("/proc/" .. pid .. "/stat") then gone = true break end
+      -- Gone, or a zombie its reaper has not collected yet.
+      local stat = io.open("/proc/" .. pid .. "/stat")
+      local state = stat and stat:read("l"):match("^%d+ %b() (%a)")
+      if stat then stat:close() end
+      if not stat or state == "Z" then gone = true break end
       sh("sleep 0.05")
     end
     local took = require("socket").gettime() - t0

@@ -35,7 +35,8 @@ function client.new(opts)
   local base_url = check.base_url("new", opts.base_url or os.getenv("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL)
   local timeout = check.positive("new", "timeout", opts.timeout or 30, 86400)
   local user_agent = opts.user_agent or ("lua-modelslab/" .. VERSION .. " libcurl/" .. core.curl_version)
-  local config = {
+  -- The key goes to the transport, which keeps it out of Lua's reach.
+  local config = transport.config(base_url, {
     key = key,
     timeout = timeout,
     connect_timeout = check.positive("new", "connect_timeout", opts.connect_timeout or math.min(10, timeout), 86400),
@@ -46,11 +47,7 @@ function client.new(opts)
     ca_file = check.optional("new", "ca_file", opts.ca_file, "string"),
     user_agent = check.header_value("new", "user_agent", user_agent),
     proxy = check.proxy("new", opts.proxy),
-  }
-  config.handle = core.new(config)
-  -- The key (and a proxy's password) stay inside the core; nothing here
-  -- keeps them, except for nginx's backend (see modelslab.transport).
-  if not transport.IN_NGINX then config.key, config.proxy = nil, nil end
+  })
   return setmetatable({
     base_url = base_url, timeout = timeout, _config = config, _handle = config.handle,
     _runs = {}, _run_count = 0, _pause_until = -math.huge, _last_status = {},
@@ -143,7 +140,7 @@ Client.wait = wait.wait
 Client.run_and_wait = wait.run_and_wait
 
 --- Makes a poller: many requests at once, never blocking.
--- @tparam[opt] table opts `max_transfers` (default 16): transfers at once
+-- @tparam[opt] table opts `max_transfers` (default 16; 1024 inside nginx): transfers at once
 -- @treturn modelslab.poller the poller
 function Client:poller(opts)
   return poller.new(self, opts)

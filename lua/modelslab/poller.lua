@@ -13,7 +13,6 @@ local transport = require "modelslab.transport"
 
 local poller = {}
 
-local DEFAULT_MAX_TRANSFERS = 16
 -- Without socket events, only a call notices data arriving: while transfers
 -- are in flight, timeout() never asks the caller to wait longer than this.
 local MAX_IDLE_MS = 10
@@ -27,7 +26,7 @@ function poller.new(client, opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("modelslab.poller: opts must be a table", 3) end
   check.known_options("poller", opts, { max_transfers = true })
-  local max = opts.max_transfers or DEFAULT_MAX_TRANSFERS
+  local max = opts.max_transfers or transport.MAX_TRANSFERS
   if type(max) ~= "number" or max < 1 or max > 1024 or max ~= math.floor(max) then
     error("modelslab.poller: max_transfers must be a whole number from 1 to 1024", 3)
   end

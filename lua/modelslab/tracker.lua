@@ -24,8 +24,10 @@ local CALLBACKS = {
 -- How long a `cancel_remote` cancel may take before the follow ends without
 -- its answer (`cancel_error` then says so).
 local CANCEL_TIMEOUT = 5
--- The longest `run()` waits on the poller before looking at the clock again.
-local MAX_WAIT = 1
+-- The longest `run()` waits on the poller before looking at the clock again,
+-- and the shortest while transfers are in flight: inside nginx a wait of 0
+-- never yields, and those transfers need the event loop to finish.
+local MAX_WAIT, MIN_WAIT = 1, 0.01
 
 --- Makes a tracker; see `client:tracker`.
 function tracker.new(client, opts)
@@ -320,7 +322,7 @@ function Tracker:run()
     if self._in_head > self._in_tail then
       local due = self:_next_send(self._o.clock())
       if self._poller:pending() > 0 then
-        self._poller:wait(math.min(due, MAX_WAIT) * 1000)
+        self._poller:wait(math.min(math.max(due, MIN_WAIT), MAX_WAIT) * 1000)
       elseif due > 0 then
         self._o.sleep(due)
       end

@@ -9,7 +9,7 @@ function silent.start(backlog)
   assert(server:bind("127.0.0.1", 0))
   assert(server:listen(backlog or 512))
   local _, port = server:getsockname()
-  return { url = "http://127.0.0.1:" .. port .. "/api/v1", close = function() server:close() end }
+  return { url = "http://127.0.0.1:" .. port .. "/api/v1", server = server, close = function() server:close() end }
 end
 
 return silent

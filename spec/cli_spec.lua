@@ -71,12 +71,14 @@ end
 -- opts.interrupt: once this text shows, type Ctrl-C (the terminal turns it
 -- into SIGINT for the command), then wait for the command to end.
 -- opts.stty: settings for the terminal first; opts.meanwhile: shell to start
--- in the background before the command (e.g. a resize later on).
+-- in the background before the command (e.g. a resize later on); @LOG@ in it
+-- names the file that holds what the terminal has shown so far.
 local function tty(words, env, opts)
   opts = opts or {}
   local log, out_file = os.tmpname(), os.tmpname()
   local inner = command(words, env)
-  if opts.stty then inner = "stty " .. opts.stty .. "; " .. (opts.meanwhile or "") .. "exec " .. inner end
+  local meanwhile = (opts.meanwhile or ""):gsub("@LOG@", function() return quote(log) end)
+  if opts.stty then inner = "stty " .. opts.stty .. "; " .. meanwhile .. "exec " .. inner end
   local feed = "true"
   if opts.interrupt then
     feed = "(i=0; while [ $i -lt 100 ] && ! grep -q " .. quote(opts.interrupt) .. " " .. log
@@ -618,9 +620,12 @@ describe("the modelslab command", function()
   end)
 
   describe("the live view when the terminal shrinks", function()
-    -- Execution 16 runs 1.5 s with lines about 90 columns wide, polled every
-    -- 0.5 s; the terminal goes from 100 columns to 40 after 0.7 s, between
-    -- two polls, and a marker in the output says where. Replayed on a
+    -- Execution 16 runs 1.5 s from its first poll with lines about 90 columns
+    -- wide, polled every 0.5 s; the terminal goes from 100 columns to 40 0.2 s
+    -- after the first wide step line shows (however slowly the command
+    -- started; the bracket keeps grep from matching this command, which script
+    -- writes at the top of its log), between two polls, and a marker in the
+    -- output says where. Replayed on a
     -- terminal that rewraps (most do) and on one that cuts lines (xterm),
     -- the scrollback must hold one block: no fragments, no copies.
     local MARK = ESC .. "7777m"  -- an SGR no terminal knows: ignored
@@ -628,7 +633,8 @@ describe("the modelslab command", function()
     setup(function()
       res = tty({ "watch", WF, "16", "--no-color", "--interval", "0.5", "--max-interval", "0.5" }, { COLUMNS = false },
         { stty = "cols 100 rows 40",
-          meanwhile = "(sleep 0.7; stty cols 40 </dev/tty; printf '\\033[7777m' >/dev/tty) & " })
+          meanwhile = "(i=0; while [ $i -lt 200 ] && ! grep -q 'at a re[s]olution' @LOG@; do sleep 0.05; i=$((i+1)); done; "
+            .. "sleep 0.2; stty cols 40 </dev/tty; printf '\\033[7777m' >/dev/tty) & " })
       local block = res.out:sub(1, (res.out:find(SHOW, 1, true) or #res.out + 1) - 1)  -- outputs are never cut
       local at = block:find(MARK, 1, true)
       if at then before, after = block:sub(1, at - 1), block:sub(at + #MARK) end

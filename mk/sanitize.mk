@@ -41,10 +41,10 @@ $(SAN_LUA): fuzz/lua_asan.c | deps-ci
 		$(shell $(PKG_CONFIG) --libs $(LUA_PC))
 
 asan: $(SAN_CORE) $(SAN_LUA)
-	$(SAN_ENV) $(SAN_LUA) $(BUSTED) -o utfTerminal $(SPECS)
+	$(SAN_ENV) $(SPEC_TIMEOUT) $(SAN_LUA) $(BUSTED) -o utfTerminal $(SPECS)
 
 gc-stress: $(SAN_CORE) $(SAN_LUA)
-	$(SAN_ENV) $(SAN_LUA) -e '$(GC_STRESS)' $(BUSTED) -o utfTerminal $(SPECS)
+	$(SAN_ENV) $(SPEC_TIMEOUT) $(SAN_LUA) -e '$(GC_STRESS)' $(BUSTED) -o utfTerminal $(SPECS)
 
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz

@@ -168,6 +168,9 @@ describe("the modelslab command", function()
         { { "status", WF }, "needs WORKFLOW_ID EXECUTION_ID" },
         { { "status", "not-a-uuid", "1" }, "UUID" },
         { { "status", WF, "0" }, "positive integer" },
+        -- a double would round this to 2^53: refused, never rounded
+        { { "status", WF, "9007199254740993" }, "below 2%^53" },
+        { { "watch", WF, "9007199254740992" }, "below 2%^53" },
         { { "status", WF, "1", "--bogus" }, "unknown option %-%-bogus" },
         { { "status", WF, "1", "--interval", "1" }, "does not apply to status" },
         { { "watch", WF, "1", "--timeout", "soon" }, "number of seconds" },

@@ -636,7 +636,8 @@ describe("the modelslab command", function()
     setup(function()
       res = tty({ "watch", WF, "16", "--no-color", "--interval", "0.5", "--max-interval", "0.5" }, { COLUMNS = false },
         { stty = "cols 100 rows 40",
-          meanwhile = "(i=0; while [ $i -lt 200 ] && ! grep -q 'at a re[s]olution' @LOG@; do sleep 0.05; i=$((i+1)); done; "
+          meanwhile = "(i=0; while [ $i -lt 200 ] && ! grep -q 'at a re[s]olution' @LOG@; "
+            .. "do sleep 0.05; i=$((i+1)); done; "
             .. "sleep 0.2; stty cols 40 </dev/tty; printf '\\033[7777m' >/dev/tty) & " })
       local block = res.out:sub(1, (res.out:find(SHOW, 1, true) or #res.out + 1) - 1)  -- outputs are never cut
       local at = block:find(MARK, 1, true)

@@ -1,0 +1,108 @@
+-- The LÖVE example (examples/love) inside LÖVE itself (Debian's love 11,
+-- LuaJIT) under xvfb-run, against the simulator: a normal run, a slow
+-- network, a server killed mid-game, and the same game without the library.
+-- Each run ships the game another way (a .love file, a fused executable, a
+-- folder) with LUA_PATH and LUA_CPATH pointing nowhere, so the bundle alone
+-- must provide the modules, core.so and cjson.so.
+--
+-- MODELSLAB_LOVE_REPORTS=1 prints each run's JSON line on stderr.
+local socket = require "socket"
+local http = require "socket.http"
+local simulator = require "modelslab.simulator"
+local love = require "spec.support.love"
+local slack = require "spec.support.slack"
+
+local SCENARIO = "spec/fixtures/scenarios/love.lua"
+local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
+local JOBS = 6
+-- The library's share of any one frame: a frame at 60 per second is 16.7 ms,
+-- and a call that waited for an answer (1-2 s on the slow network) would
+-- show in full. The figures measured are far lower (see the README).
+local LIB_FRAME_MS = slack(8)
+
+describe("the LÖVE example", function()
+  local scratch
+
+  setup(function() scratch = love.build() end)
+  teardown(function() if scratch then os.execute("rm -rf '" .. scratch .. "'") end end)
+
+  local function play(kind, seconds, sim, during)
+    os.execute("rm -rf '" .. scratch .. "/data'")
+    local game = love.start(love.game(kind, scratch), seconds, sim and {
+      MODELSLAB_BASE_URL = sim.base_url, MODELSLAB_API_KEY = sim.key, MODELSLAB_LOVE_JOBS = JOBS,
+    }, scratch)
+    if during then during() end
+    local report, out = game.finish()
+    if os.getenv("MODELSLAB_LOVE_REPORTS") then
+      io.stderr:write(kind, ": ", out:match("({\"frames\"[^\n]*})"), "\n")
+    end
+    return report, report.screenshot:match("^(.*)/[^/]*$")
+  end
+
+  -- How many executions the simulator created: the ids run from 1.
+  local function created(sim)
+    local n = 0
+    while true do
+      local _, code = http.request { url = sim.base_url .. "/workflows/" .. WF .. "/runs/" .. (n + 1),
+        headers = { key = sim.key } }
+      if code ~= 200 then return n end
+      n = n + 1
+    end
+  end
+
+  local function assert_played(r)
+    assert.equal("", r.problem)
+    assert.is_true(r.library)
+    assert.equal(JOBS, r.jobs)
+    assert.equal(JOBS, r.completed + r.failed, "every execution ends")
+    assert.is_true(r.lib_worst_ms < LIB_FRAME_MS, "the library held a frame for " .. r.lib_worst_ms .. " ms")
+    assert.is_true(r.frames > 100, "only " .. r.frames .. " frames")
+    assert.same({ 800, 600 }, { love.png_size(r.screenshot) })
+  end
+
+  it("runs every execution to the end as a .love file, its native files copied to the save directory", function()
+    local sim = simulator.start { scenario = SCENARIO }
+    local r, save = play("love", 9, sim)
+    local made = created(sim)
+    sim:stop()
+    assert_played(r)
+    assert.same({ JOBS, JOBS, 0 }, { r.started, r.completed, r.failed })
+    assert.equal(JOBS, made, "one execution per start, none sent twice")
+    assert.is_true(love.exists(save .. "/modelslab-native/cjson.so"))
+    assert.is_true(love.exists(save .. "/modelslab-native/modelslab/core.so"))
+  end)
+
+  it("keeps every frame on a slow network (1-2 s a request), as a fused game with its native files beside it",
+    function()
+      local sim = simulator.start { scenario = SCENARIO, latency = "1:2" }
+      local r, save = play("fused", 18, sim)
+      local made = created(sim)
+      sim:stop()
+      assert_played(r)
+      assert.same({ JOBS, JOBS, 0 }, { r.started, r.completed, r.failed })
+      assert.equal(JOBS, made)
+      assert.is_false(love.exists(save .. "/modelslab-native/cjson.so"), "loaded from beside the executable")
+    end)
+
+  it("shows the errors and ends every execution when the server is killed mid-game, as a folder game", function()
+    local sim = simulator.start { scenario = SCENARIO }
+    local r = play("folder", 10, sim, function()
+      -- Killed once four executions are under way (the other two wait on a 429).
+      local deadline = socket.gettime() + 20
+      while (sim:stats().by_route.run or 0) < 4 and socket.gettime() < deadline do socket.sleep(0.1) end
+      socket.sleep(1)
+      sim:stop()
+    end)
+    assert_played(r)
+    assert.is_true(r.failed > 0, "no execution failed")
+    assert.is_true(r.retries_shown > 0, "no retry was shown before the executions failed")
+    assert.is_true(r.errors_shown >= r.failed + r.retries_shown, "errors shown: " .. r.errors_shown)
+  end)
+
+  it("runs the same game without the library (the frame-time baseline)", function()
+    local r = play("folder", 4, nil, nil)
+    assert.is_false(r.library)
+    assert.same({ 0, 0, 0 }, { r.started, r.completed, r.failed })
+    assert.is_true(r.frames > 100, "only " .. r.frames .. " frames")
+  end)
+end)

@@ -15,10 +15,15 @@ local slack = require "spec.support.slack"
 local SCENARIO = "spec/fixtures/scenarios/love.lua"
 local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 local JOBS = 6
--- The library's share of any one frame: a frame at 60 per second is 16.7 ms,
--- and a call that waited for an answer (1-2 s on the slow network) would
--- show in full. The figures measured are far lower (see the README).
-local LIB_FRAME_MS = slack(8)
+-- The library's share of any one frame: at most 10 of a frame's 16.7 ms at
+-- 60 frames a second, on a machine shared with other work; a call that
+-- waited for an answer (1-2 s on the slow network) would show in full. The
+-- figures measured are far lower (see the README).
+local LIB_FRAME_MS = slack(10)
+
+-- LÖVE runs LuaJIT whatever Lua runs busted: the games are played once, in
+-- the LuaJIT pass of the suite.
+if not rawget(_G, "jit") then return end
 
 describe("the LÖVE example", function()
   local scratch
@@ -26,11 +31,13 @@ describe("the LÖVE example", function()
   setup(function() scratch = love.build() end)
   teardown(function() if scratch then os.execute("rm -rf '" .. scratch .. "'") end end)
 
+  -- Plays the game packed as kind for seconds against sim (nil: the baseline,
+  -- without the library); during() runs while it plays.
   local function play(kind, seconds, sim, during)
     os.execute("rm -rf '" .. scratch .. "/data'")
-    local game = love.start(love.game(kind, scratch), seconds, sim and {
-      MODELSLAB_BASE_URL = sim.base_url, MODELSLAB_API_KEY = sim.key, MODELSLAB_LOVE_JOBS = JOBS,
-    }, scratch)
+    local env = { MODELSLAB_LOVE_JOBS = JOBS, MODELSLAB_LOVE_BASELINE = sim and "0" or "1" }
+    if sim then env.MODELSLAB_BASE_URL, env.MODELSLAB_API_KEY = sim.base_url, sim.key end
+    local game = love.start(love.game(kind, scratch), seconds, env, scratch)
     if during then during() end
     local report, out = game.finish()
     if os.getenv("MODELSLAB_LOVE_REPORTS") then
@@ -96,13 +103,13 @@ describe("the LÖVE example", function()
     assert_played(r)
     assert.is_true(r.failed > 0, "no execution failed")
     assert.is_true(r.retries_shown > 0, "no retry was shown before the executions failed")
-    assert.is_true(r.errors_shown >= r.failed + r.retries_shown, "errors shown: " .. r.errors_shown)
+    assert.is_true(r.errors_shown >= r.failed, "errors shown: " .. r.errors_shown)
   end)
 
   it("runs the same game without the library (the frame-time baseline)", function()
-    local r = play("folder", 4, nil, nil)
+    local r = play("folder", 4)
     assert.is_false(r.library)
-    assert.same({ 0, 0, 0 }, { r.started, r.completed, r.failed })
+    assert.same({ JOBS, 0, 0, 0 }, { r.jobs, r.started, r.completed, r.failed })
     assert.is_true(r.frames > 100, "only " .. r.frames .. " frames")
   end)
 end)

@@ -43,15 +43,15 @@ function Board:add(workflow_id, n)
   self.list[n] = job
   job.handle = self.tracker:start(workflow_id, { prompt = job.prompt }, {
     on_started = function(started)
-      job.execution_id = started.execution_id
+      job.execution_id, job.status, job.retry = started.execution_id, "pending", nil
       self.started = self.started + 1
     end,
     on_update = function(doc)
-      job.status, job.steps = doc.execution.status, doc.steps
+      job.status, job.steps, job.retry = doc.execution.status, doc.steps, nil
       job.done, job.total = self.progress(doc)
     end,
     on_retry = function(err, attempt, delay)
-      job.retry = { err = err, attempt = attempt, delay = delay }
+      job.retry = { err = err, attempt = attempt, at = love.timer.getTime() + delay }
     end,
     on_done = function(doc, err)
       job.finished, job.retry = true, nil
@@ -67,7 +67,7 @@ function Board:add(workflow_id, n)
 end
 
 --- Once per frame: the tracker's turn, then each running job's state
--- (phase, last error, seconds since the last good answer) for the screen.
+-- (phase, seconds since the last good answer) for the screen.
 function Board:update()
   self.tracker:update()
   for _, job in ipairs(self.list) do

@@ -70,25 +70,22 @@ local function report()
   }
 end
 
--- A headless run: the screenshot is taken at the end of one frame, the
--- report printed and the game left on the next.
-local function maybe_finish()
-  if not game.seconds then return end
+function love.update(dt)
   if game.shot then
+    -- A headless run ends here, the frame after the screenshot (whose PNG
+    -- encoding is no game frame, so it is not counted).
     io.stdout:write(report(), "\n")
     io.stdout:flush()
     love.event.quit(0)
-  elseif love.timer.getTime() - game.t0 >= game.seconds then
-    love.graphics.captureScreenshot(SCREENSHOT)
-    game.shot = true
+    return
   end
-end
-
-function love.update(dt)
   local t0 = love.timer.getTime()
   if game.board then game.board:update() end
   game.meter:frame(dt, love.timer.getTime() - t0)
-  maybe_finish()
+  if game.seconds and love.timer.getTime() - game.t0 >= game.seconds then
+    love.graphics.captureScreenshot(SCREENSHOT)  -- taken when this frame is drawn
+    game.shot = true
+  end
 end
 
 function love.draw()

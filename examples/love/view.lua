@@ -32,18 +32,19 @@ local function since(state)
   return ""
 end
 
--- The line under a job's steps: its error, if it has one to show.
+-- The line under a job's steps: its error while it is retried, or the one
+-- it ended with.
 function view:error_line(job, max_errors)
   if job.error then
     self:show_error(job.error, false)
     return "failed: " .. tostring(job.error), "failed"
   end
-  local state = job.state
-  local err = state and state.phase == "retrying" and (state.last_error or (job.retry and job.retry.err))
-  if err then
-    self:show_error(err, true)
-    local attempt = job.retry and job.retry.attempt or state.attempts
-    return string.format("retrying (%d/%d): %s%s", attempt, max_errors, tostring(err), since(state)), "retrying"
+  local retry = job.retry
+  if retry then
+    self:show_error(retry.err, true)
+    local wait = math.max(0, retry.at - love.timer.getTime())
+    return string.format("retrying (%d/%d) in %.1f s: %s%s", retry.attempt, max_errors, wait,
+      tostring(retry.err), since(job.state)), "retrying"
   end
 end
 
@@ -58,7 +59,7 @@ local function draw_steps(job, x, y)
 end
 
 function view:draw_job(job, y, max_errors)
-  local phase = job.state and job.state.phase == "retrying" and not job.finished and "retrying" or job.status
+  local phase = job.retry and "retrying" or job.status
   color("text")
   love.graphics.print(string.format("#%d  %s", job.n, job.prompt), LEFT, y)
   color("dim")

@@ -279,7 +279,10 @@ describe("against hostile servers", function()
       client:close()
       assert.equal("completed", final.execution.status)
       local stats = server:stats()
-      assert.same({ 3, 3 }, { stats.main.requests, stats.main.connections })
+      -- Clients share one connection cache, so the first poll may go on a
+      -- connection an earlier case left open; each later one needs a new one.
+      assert.equal(3, stats.main.requests)
+      assert.is_true(stats.main.connections >= 2, "a new connection after each close")
     end)
 
     it("retries on a new connection when the server drops a reused one without answering", function()
@@ -298,7 +301,8 @@ describe("against hostile servers", function()
       local client = new_client {}
       for _ = 1, 5 do assert(client:status(WF, hostile.id("running"))) end
       client:close()
-      assert.equal(1, server:stats().main.connections)
+      -- One, or none when the shared cache held one from an earlier case.
+      assert.is_true(server:stats().main.connections <= 1)
     end)
   end)
 

@@ -61,7 +61,9 @@ describe("client:poller", function()
     for _ = 1, 30 do p:add(WF, 100) end
     local results = drain(p)
     assert.equal(30, #results)
-    assert.equal(3, sim:stats().connections) -- two for the poller, one for stats()
+    -- At most two for the poller (fewer when the shared cache holds some
+    -- already), one for stats().
+    assert.is_true(sim:stats().connections <= 3)
     p:close()
   end)
 

@@ -266,9 +266,9 @@ describe("security", function()
       local host = server.other_url:match("^http://(.*)$")
       for _, url in ipairs { "file:///etc/passwd", "ftp://" .. host .. "/", "dict://" .. host .. "/x",
         "gopher://" .. host .. "/", "telnet://" .. host .. "/" } do
-        local status, code = client._handle:request("GET", url)
-        assert.is_nil(status, url)
-        assert.equal("UNSUPPORTED_PROTOCOL", code, url)
+        local result = client._handle:request("GET", url)
+        assert.is_nil(result.status, url)
+        assert.equal("UNSUPPORTED_PROTOCOL", result.code, url)
       end
       client:close()
       assert.equal(0, server:stats().other.accepted)

@@ -1,6 +1,6 @@
 /* modelslab.core: the C half of the modelslab module. It opens libcurl once,
  * and offers the connection handle, JSON through a private cjson, a monotonic
- * clock and a sleep. Users require "modelslab", never this module. */
+ * clock, a sleep and a private random generator. Users require "modelslab", never this module. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
@@ -89,10 +89,12 @@ int luaopen_modelslab_core(lua_State *L)
             return luaL_error(L, "modelslab: libcurl failed to initialise");
         mlab_curl_ready = 1;
     }
+    mlab_transport_register(L); /* before any handle: it must outlive them */
     mlab_handle_register(L);
     mlab_poller_register(L);
     lua_newtable(L);
     mlab_setfuncs(L, funcs);
+    mlab_transport_funcs(L);
     mlab_json_register(L);
     mlab_document_register(L);
     lua_pushliteral(L, MLAB_CORE_VERSION);

@@ -1,35 +1,34 @@
-/* The client's connection: one userdata owning one libcurl easy handle, kept
- * between requests so the connection and TLS session are reused. It only moves
- * bytes: URLs and bodies come from Lua, and the response goes back as
- * (status, body, retry_after) for Lua to judge. No Lua code runs while libcurl
- * is on the C stack. */
+/* The client's connection settings: one userdata owning one libcurl easy
+ * handle with the client's options applied once. Its transfers run on the
+ * state's shared transport (transport.c), so the connections they use belong
+ * to the shared cache, not to the client. It only moves bytes: URLs and
+ * bodies come from Lua, and the answer goes back for Lua to judge, except on
+ * the fast path of a plain success (a 2xx JSON object), which comes back
+ * decoded. No Lua code runs while libcurl is on the C stack. */
 #include <string.h>
 #include <unistd.h>
 
 #include "modelslab.h"
 
 typedef struct {
+    mlab_xfer xfer;
     CURL *curl;
+    mlab_transport *transport;
     mlab_config config;
     mlab_sink sink;
-    pid_t pid; /* process that made curl: a forked child reconnects */
+    pid_t pid; /* process that made curl: a forked child makes its own */
 } mlab_handle;
 
-static mlab_handle *mlab_check_open(lua_State *L)
+static const char *mlab_make_curl(lua_State *L, mlab_handle *h)
 {
-    mlab_handle *h = luaL_checkudata(L, 1, MLAB_HANDLE_MT);
-    if (h->curl == NULL)
-        luaL_error(L, "modelslab: the client is closed");
-    return h;
-}
-
-static const char *mlab_make_curl(mlab_handle *h)
-{
+    h->transport = mlab_transport_get(L);
     h->curl = curl_easy_init();
     if (h->curl == NULL)
         return "curl_easy_init";
     h->pid = getpid();
     const char *failed = mlab_config_apply(&h->config, h->curl);
+    if (failed == NULL)
+        failed = mlab_transport_attach(h->transport, h->curl, &h->xfer);
     return failed ? failed : mlab_sink_attach(&h->sink, h->curl);
 }
 
@@ -44,41 +43,82 @@ int mlab_handle_new(lua_State *L)
     luaL_getmetatable(L, MLAB_HANDLE_MT);
     lua_setmetatable(L, -2);
     mlab_config_read(L, 1, &h->config);
-    const char *failed = mlab_make_curl(h);
+    const char *failed = mlab_make_curl(L, h);
     if (failed != NULL)
         return luaL_error(L, "modelslab: libcurl refused %s", failed);
     return 1;
 }
 
-/* After fork() the parent's connections must not be touched: cleaning them up
- * could write a TLS close_notify into the parent's stream. The old easy handle
- * is dropped (a one-time leak in the child) and a new one made. */
-static void mlab_after_fork(lua_State *L, mlab_handle *h)
+/* The open handle at index 1, with an easy handle of this process: after
+ * fork() the parent's is dropped untouched (a one-time leak in the child). */
+static mlab_handle *mlab_check_open(lua_State *L)
 {
-    const char *failed = mlab_make_curl(h);
-    if (failed != NULL) {
-        if (h->curl != NULL)
-            curl_easy_cleanup(h->curl);
-        h->curl = NULL;
-        luaL_error(L, "modelslab: libcurl refused %s after fork", failed);
+    mlab_handle *h = luaL_checkudata(L, 1, MLAB_HANDLE_MT);
+    if (h->curl == NULL)
+        luaL_error(L, "modelslab: the client is closed");
+    if (h->pid != getpid()) {
+        const char *failed = mlab_make_curl(L, h);
+        if (failed != NULL) {
+            if (h->curl != NULL)
+                curl_easy_cleanup(h->curl);
+            h->curl = NULL;
+            luaL_error(L, "modelslab: libcurl refused %s after fork", failed);
+        }
     }
+    return h;
 }
 
-/* handle:request(method, url [, body]) -> see mlab_push_result */
-static int mlab_handle_request(lua_State *L)
+/* Sends (method, url [, body]) from index 2 and waits for the answer. */
+static CURLcode mlab_handle_exchange(lua_State *L, mlab_handle *h)
 {
-    mlab_handle *h = mlab_check_open(L);
-    if (getpid() != h->pid)
-        mlab_after_fork(L, h);
     mlab_sink_reset(&h->sink, h->config.max_body);
     const char *failed = mlab_set_request(L, h->curl, &h->config, 2);
     if (failed != NULL)
-        return luaL_error(L, "modelslab: libcurl refused %s", failed);
-    CURLcode rc = curl_easy_perform(h->curl);
+        luaL_error(L, "modelslab: libcurl refused %s", failed);
+    return mlab_transport_run(mlab_transport_check(L, h->transport), h->curl, &h->xfer);
+}
+
+/* 1 when the decoded object on top says "status": "error" (the API's error). */
+static int mlab_is_api_error(lua_State *L)
+{
+    lua_getfield(L, -1, "status");
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int yes = s != NULL && strcmp(s, "error") == 0;
+    lua_pop(L, 1);
+    return yes;
+}
+
+/* handle:fetch(method, url [, body]) -> decoded, status on a plain success: a
+ * 2xx answer whose body is a JSON object without "status": "error". Anything
+ * else -> nil, result (see mlab_push_result), for Lua's response handler to
+ * judge (lua/modelslab/response.lua, which states the same rules). One call
+ * per request: the poll loop crosses between Lua and C few times. */
+static int mlab_handle_fetch(lua_State *L)
+{
+    mlab_handle *h = mlab_check_open(L);
+    CURLcode rc = mlab_handle_exchange(L, h);
+    long status = mlab_result_status(&h->sink, h->curl, rc);
+    if (status >= 200 && status <= 299 && mlab_json_decode_object(L, h->sink.body, h->sink.len)) {
+        if (!mlab_is_api_error(L)) {
+            mlab_pushint(L, status);
+            return 2;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushnil(L);
+    return 1 + mlab_push_result(L, &h->sink, h->curl, rc);
+}
+
+/* handle:request(method, url [, body]) -> result (see mlab_push_result) */
+static int mlab_handle_request(lua_State *L)
+{
+    mlab_handle *h = mlab_check_open(L);
+    CURLcode rc = mlab_handle_exchange(L, h);
     return mlab_push_result(L, &h->sink, h->curl, rc);
 }
 
-/* One idempotent close for close(), __gc and __close. */
+/* One idempotent close for close(), __gc and __close. The connection stays
+ * in the shared cache for the next client. */
 static int mlab_handle_close(lua_State *L)
 {
     mlab_handle *h = luaL_checkudata(L, 1, MLAB_HANDLE_MT);
@@ -116,6 +156,7 @@ static int mlab_handle_poller(lua_State *L)
 void mlab_handle_register(lua_State *L)
 {
     static const luaL_Reg methods[] = {
+        { "fetch", mlab_handle_fetch },
         { "request", mlab_handle_request },
         { "poller", mlab_handle_poller },
         { "close", mlab_handle_close },

@@ -7,6 +7,7 @@
 #include "modelslab.h"
 
 #define MLAB_JSON_MAX_DEPTH 32
+#define MLAB_JSON_DECODE_KEY "modelslab.core.json_decode"
 
 /* Calls instance[name](arg) for cjson's configuration functions. */
 static void mlab_json_config(lua_State *L, int inst, const char *name, int bool_arg, int num_arg)
@@ -77,6 +78,26 @@ static int mlab_json_decode(lua_State *L)
     return 1;
 }
 
+/* Decodes text that should be a JSON object, for the core's fast path: pushes
+ * the clean table and returns 1, or pushes nothing and returns 0 (Lua then
+ * judges the raw answer and says what is wrong with it). */
+int mlab_json_decode_object(lua_State *L, const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+        i++;
+    if (i == len || text[i] != '{')
+        return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, MLAB_JSON_DECODE_KEY);
+    lua_pushlstring(L, text, len);
+    if (lua_pcall(L, 1, 1, 0) != 0 || lua_type(L, -1) != LUA_TTABLE
+        || mlab_json_clean(L, lua_gettop(L)) != NULL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    return 1;
+}
+
 /* core.encode(value) -> text | nil, message */
 static int mlab_json_encode(lua_State *L)
 {
@@ -105,6 +126,8 @@ void mlab_json_register(lua_State *L)
     mlab_json_config(L, inst, "decode_invalid_numbers", 0, -1);
     mlab_json_config(L, inst, "encode_invalid_numbers", 0, -1);
     lua_getfield(L, inst, "decode");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, MLAB_JSON_DECODE_KEY);
     lua_pushcclosure(L, mlab_json_decode, 1);
     lua_setfield(L, mod, "decode");
     lua_getfield(L, inst, "encode");

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "compat.h"
@@ -45,6 +46,34 @@ void mlab_sink_reset(mlab_sink *s, size_t max_body);
 void mlab_sink_free(mlab_sink *s);
 const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int method_i);
 int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc);
+long mlab_result_status(mlab_sink *s, CURL *curl, CURLcode rc);
+
+/* transport.c: the multi and the shared caches every client and poller of a
+ * Lua state uses; finished transfers go back to the record of their starter. */
+enum { MLAB_XFER_IDLE, MLAB_XFER_RUNNING, MLAB_XFER_DONE };
+typedef struct {
+    int state;
+    CURLcode rc; /* when DONE */
+} mlab_xfer;
+
+typedef struct {
+    CURLM *multi;
+    CURLSH *share;
+    pid_t pid;        /* the process they belong to */
+    long maxconnects; /* idle connections kept */
+    uint64_t random;  /* core.random's state */
+} mlab_transport;
+
+void mlab_transport_register(lua_State *L);
+void mlab_transport_funcs(lua_State *L);
+mlab_transport *mlab_transport_get(lua_State *L);
+mlab_transport *mlab_transport_check(lua_State *L, mlab_transport *t);
+void mlab_transport_keep(mlab_transport *t, long n);
+const char *mlab_transport_attach(mlab_transport *t, CURL *curl, mlab_xfer *x);
+int mlab_transport_add(mlab_transport *t, CURL *curl, mlab_xfer *x);
+void mlab_transport_remove(mlab_transport *t, CURL *curl, mlab_xfer *x);
+CURLMcode mlab_transport_perform(mlab_transport *t);
+CURLcode mlab_transport_run(mlab_transport *t, CURL *curl, mlab_xfer *x);
 
 /* core.c: registers a userdata type; close serves close(), __gc and __close. */
 void mlab_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
@@ -61,6 +90,7 @@ void mlab_document_register(lua_State *L);
 
 /* json.c: the private lua-cjson instance. */
 void mlab_json_register(lua_State *L);
+int mlab_json_decode_object(lua_State *L, const char *text, size_t len);
 
 /* curlcodes.c: libcurl error codes by stable name. */
 const char *mlab_curlcode_name(int code);

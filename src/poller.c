@@ -1,6 +1,8 @@
-/* The poller: many transfers at once on libcurl's multi interface, driven by
- * calls that never block (perform, timeout) or block only when asked (wait).
- * Each transfer has a slot with its own easy handle and response sink; Lua
+/* The poller: many transfers at once, driven by calls that never block
+ * (perform, timeout) or block only when asked (wait). Its transfers run on the
+ * state's shared multi (transport.c) with every other poller's and client's;
+ * each slot has its own easy handle and response sink, and a finished
+ * transfer waits in its slot until this poller's perform() collects it. Lua
  * names transfers by an integer id and keeps the queue beyond the slots. */
 #include <stdlib.h>
 #include <string.h>
@@ -10,24 +12,25 @@
 #include "modelslab.h"
 
 typedef struct {
+    mlab_xfer xfer;
     CURL *curl;
     mlab_sink sink;
     lua_Integer id; /* Lua's name for the transfer in this slot; 0 when free */
 } mlab_slot;
 
 typedef struct {
-    CURLM *multi;
+    mlab_transport *transport; /* NULL once closed */
     mlab_config config;
     mlab_slot *slots;
     int nslots;
-    int active;
+    int active; /* slots in use: running, or finished and not yet collected */
     pid_t pid;
 } mlab_poller;
 
 static mlab_poller *mlab_check_poller(lua_State *L)
 {
     mlab_poller *p = luaL_checkudata(L, 1, MLAB_POLLER_MT);
-    if (p->multi == NULL)
+    if (p->transport == NULL)
         luaL_error(L, "modelslab: the poller is closed");
     if (p->pid != getpid())
         luaL_error(L, "modelslab: a poller cannot cross fork(); make it in the process that uses it");
@@ -45,11 +48,9 @@ int mlab_poller_new(lua_State *L, const mlab_config *c, int max_transfers)
     if (p->slots == NULL || !mlab_config_copy(&p->config, c))
         return luaL_error(L, "modelslab: out of memory");
     p->nslots = max_transfers;
-    p->multi = curl_multi_init();
-    if (p->multi == NULL)
-        return luaL_error(L, "modelslab: curl_multi_init failed");
+    p->transport = mlab_transport_get(L);
     /* Keep as many idle connections as transfers run at once, for reuse. */
-    curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)max_transfers);
+    mlab_transport_keep(p->transport, max_transfers);
     return 1;
 }
 
@@ -76,6 +77,8 @@ static int mlab_poller_start(lua_State *L)
         s->curl = curl_easy_init();
         const char *failed = s->curl ? mlab_config_apply(&p->config, s->curl) : "curl_easy_init";
         if (failed == NULL)
+            failed = mlab_transport_attach(p->transport, s->curl, &s->xfer);
+        if (failed == NULL)
             failed = mlab_sink_attach(&s->sink, s->curl);
         if (failed != NULL) {
             if (s->curl)
@@ -95,7 +98,7 @@ static int mlab_poller_start(lua_State *L)
         failed = "CURLOPT_PIPEWAIT";
     if (failed != NULL)
         return luaL_error(L, "modelslab: libcurl refused %s", failed);
-    if (curl_multi_add_handle(p->multi, s->curl) != CURLM_OK)
+    if (!mlab_transport_add(p->transport, s->curl, &s->xfer))
         return luaL_error(L, "modelslab: curl_multi_add_handle failed");
     s->id = id;
     p->active++;
@@ -103,45 +106,38 @@ static int mlab_poller_start(lua_State *L)
     return 1;
 }
 
-static mlab_slot *mlab_slot_of(mlab_poller *p, CURL *curl)
-{
-    for (int i = 0; i < p->nslots; i++)
-        if (p->slots[i].curl == curl)
-            return &p->slots[i];
-    return NULL;
-}
-
-/* poller:perform() -> a list of finished transfers, each a table
- * { id, <the values of mlab_push_result> }. Never blocks. */
+/* poller:perform() -> a list of this poller's finished transfers, each a
+ * result table (see mlab_push_result) with `id`. Never blocks. */
 static int mlab_poller_perform(lua_State *L)
 {
     mlab_poller *p = mlab_check_poller(L);
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(p->multi, &running);
+    CURLMcode mc = mlab_transport_perform(p->transport);
     if (mc != CURLM_OK)
         return luaL_error(L, "modelslab: curl_multi_perform: %s", curl_multi_strerror(mc));
     lua_newtable(L);
-    int list = lua_gettop(L), n = 0, left = 0;
-    CURLMsg *msg;
-    while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
-        if (msg->msg != CURLMSG_DONE)
+    int n = 0;
+    for (int i = 0; i < p->nslots; i++) {
+        mlab_slot *s = &p->slots[i];
+        if (s->id == 0 || s->xfer.state != MLAB_XFER_DONE)
             continue;
-        mlab_slot *s = mlab_slot_of(p, msg->easy_handle);
-        CURLcode rc = msg->data.result;
-        curl_multi_remove_handle(p->multi, msg->easy_handle); /* msg is invalid from here */
-        if (s == NULL)
-            continue;
-        lua_createtable(L, 5, 0);
+        mlab_push_result(L, &s->sink, s->curl, s->xfer.rc);
         mlab_pushint(L, s->id);
-        lua_rawseti(L, -2, 1);
-        int k = mlab_push_result(L, &s->sink, s->curl, rc);
-        for (int i = k; i >= 1; i--) /* value i is on top, the table below them */
-            lua_rawseti(L, -(i + 1), i + 1);
-        lua_rawseti(L, list, ++n);
+        lua_setfield(L, -2, "id");
+        lua_rawseti(L, -2, ++n);
+        s->xfer.state = MLAB_XFER_IDLE;
         s->id = 0;
         p->active--;
     }
     return 1;
+}
+
+/* 1 when a finished transfer waits for perform(). */
+static int mlab_poller_has_done(mlab_poller *p)
+{
+    for (int i = 0; i < p->nslots; i++)
+        if (p->slots[i].id != 0 && p->slots[i].xfer.state == MLAB_XFER_DONE)
+            return 1;
+    return 0;
 }
 
 /* poller:wait(ms): blocks until a transfer has something to do or ms pass. */
@@ -153,7 +149,9 @@ static int mlab_poller_wait(lua_State *L)
         ms = 0;
     if (ms > 60000)
         ms = 60000;
-    CURLMcode mc = curl_multi_poll(p->multi, NULL, 0, (int)ms, NULL);
+    if (mlab_poller_has_done(p))
+        return 0;
+    CURLMcode mc = curl_multi_poll(p->transport->multi, NULL, 0, (int)ms, NULL);
     if (mc != CURLM_OK)
         return luaL_error(L, "modelslab: curl_multi_poll: %s", curl_multi_strerror(mc));
     return 0;
@@ -164,7 +162,10 @@ static int mlab_poller_timeout(lua_State *L)
 {
     mlab_poller *p = mlab_check_poller(L);
     long ms = -1;
-    curl_multi_timeout(p->multi, &ms);
+    if (mlab_poller_has_done(p))
+        ms = 0;
+    else
+        curl_multi_timeout(p->transport->multi, &ms);
     lua_pushinteger(L, (lua_Integer)ms);
     return 1;
 }
@@ -177,11 +178,12 @@ static int mlab_poller_active(lua_State *L)
     return 1;
 }
 
-/* poller:close() -> the ids of the transfers it aborted. Idempotent; __gc too. */
+/* poller:close() -> the ids of the transfers it aborted. Idempotent; __gc too.
+ * The connections stay in the shared cache. */
 static int mlab_poller_close(lua_State *L)
 {
     mlab_poller *p = luaL_checkudata(L, 1, MLAB_POLLER_MT);
-    int owner = p->pid == getpid();
+    int owner = p->pid == getpid() && p->transport != NULL;
     lua_newtable(L);
     int n = 0;
     for (int i = 0; p->slots != NULL && i < p->nslots; i++) {
@@ -190,16 +192,14 @@ static int mlab_poller_close(lua_State *L)
             mlab_pushint(L, s->id);
             lua_rawseti(L, -2, ++n);
             if (owner)
-                curl_multi_remove_handle(p->multi, s->curl);
+                mlab_transport_remove(p->transport, s->curl, &s->xfer);
         }
         /* In a forked child the parent's connections are left alone. */
         if (s->curl != NULL && owner)
             curl_easy_cleanup(s->curl);
         mlab_sink_free(&s->sink);
     }
-    if (p->multi != NULL && owner)
-        curl_multi_cleanup(p->multi);
-    p->multi = NULL;
+    p->transport = NULL;
     free(p->slots);
     p->slots = NULL;
     p->nslots = p->active = 0;
@@ -210,7 +210,7 @@ static int mlab_poller_close(lua_State *L)
 static int mlab_poller_tostring(lua_State *L)
 {
     mlab_poller *p = luaL_checkudata(L, 1, MLAB_POLLER_MT);
-    if (p->multi == NULL)
+    if (p->transport == NULL)
         lua_pushliteral(L, "modelslab.core.poller (closed)");
     else
         lua_pushfstring(L, "modelslab.core.poller (%d of %d slots busy)", p->active, p->nslots);

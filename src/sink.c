@@ -110,43 +110,61 @@ const char *mlab_set_request(lua_State *L, CURL *curl, const mlab_config *c, int
     return NULL;
 }
 
-/* Pushes the outcome of a finished transfer:
- *   status, body, retry_after|nil        on any HTTP response
- *   nil, code_name, message, status|nil   when no usable response came
- * Returns the number of values pushed. */
-int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
+/* The HTTP status of a finished transfer, or 0 when no usable answer came.
+ * libcurl reads "HTTP/200 OK" as status 0, "HTTP/204 x" as 4 and "HTTP/2 4444"
+ * as 4444: an HTTP status has three digits, and anything else is no HTTP
+ * answer at all. */
+static long mlab_status_of(mlab_sink *s, CURL *curl, CURLcode *rc)
 {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    /* libcurl reads "HTTP/200 OK" as status 0, "HTTP/204 x" as 4 and
-     * "HTTP/2 4444" as 4444: an HTTP status has three digits, and anything
-     * else is no HTTP answer at all. */
     if (status < 100 || status > 999) {
-        if (rc == CURLE_OK) {
-            rc = CURLE_WEIRD_SERVER_REPLY;
+        if (*rc == CURLE_OK) {
+            *rc = CURLE_WEIRD_SERVER_REPLY;
             snprintf(s->errbuf, sizeof s->errbuf, "invalid HTTP status code %ld", status);
         }
         status = 0;
     }
+    return status;
+}
+
+/* The status of a complete HTTP answer, or 0 for a failed transfer. */
+long mlab_result_status(mlab_sink *s, CURL *curl, CURLcode rc)
+{
+    long status = mlab_status_of(s, curl, &rc);
+    return rc == CURLE_OK ? status : 0;
+}
+
+static void mlab_set_string(lua_State *L, const char *field, const char *value, size_t len)
+{
+    lua_pushlstring(L, value, len);
+    lua_setfield(L, -2, field);
+}
+
+/* Pushes the outcome of a finished transfer as one table (contracts.md):
+ *   { status =, body =, retry_after = |nil }   on any HTTP answer
+ *   { code =, message =, status = |nil }       when no usable answer came */
+int mlab_push_result(lua_State *L, mlab_sink *s, CURL *curl, CURLcode rc)
+{
+    long status = mlab_status_of(s, curl, &rc);
+    lua_createtable(L, 0, 4);
+    if (status > 0) {
+        mlab_pushint(L, status);
+        lua_setfield(L, -2, "status");
+    }
     if (rc != CURLE_OK) {
         int too_large = s->too_large || rc == CURLE_FILESIZE_EXCEEDED;
-        lua_pushnil(L);
-        lua_pushstring(L, too_large ? "TOO_LARGE" : mlab_curlcode_name(rc));
+        const char *code = too_large ? "TOO_LARGE" : mlab_curlcode_name(rc);
+        mlab_set_string(L, "code", code, strlen(code));
         if (too_large)
             lua_pushfstring(L, "response body larger than max_body (%d bytes)", (int)s->max_body);
         else
             lua_pushstring(L, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
-        if (status > 0)
-            mlab_pushint(L, status);
-        else
-            lua_pushnil(L);
-        return 4;
+        lua_setfield(L, -2, "message");
+        return 1;
     }
-    mlab_pushint(L, status);
-    lua_pushlstring(L, s->body ? s->body : "", s->len);
+    mlab_set_string(L, "body", s->body ? s->body : "", s->len);
     if (s->retry_after[0])
-        lua_pushstring(L, s->retry_after);
-    else
-        lua_pushnil(L);
-    return 3;
+        mlab_set_string(L, "retry_after", s->retry_after, strlen(s->retry_after));
+    return 1;
 }

@@ -9,7 +9,9 @@ local function fail(fn, name, problem)
   error(string.format("modelslab.%s: %s %s", fn, name, problem), 4)
 end
 
-local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+--- The shape of a workflow id (8-4-4-4-12 hex digits).
+check.UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+local UUID = check.UUID
 
 --- A workflow id must be a UUID string.
 function check.workflow_id(fn, v)

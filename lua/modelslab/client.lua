@@ -3,13 +3,11 @@
 
 local core = require "modelslab.core"
 local check = require "modelslab.check"
-local response = require "modelslab.response"
-local document = require "modelslab.document"
-local errors = require "modelslab.errors"
+local endpoints = require "modelslab.endpoints"
+local transport = require "modelslab.transport"
 local wait = require "modelslab.wait"
 local poller = require "modelslab.poller"
 local tracker = require "modelslab.tracker"
-local openresty = require "modelslab.openresty"
 
 local client = {}
 
@@ -37,7 +35,7 @@ function client.new(opts)
   local base_url = check.base_url("new", opts.base_url or os.getenv("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL)
   local timeout = check.positive("new", "timeout", opts.timeout or 30, 86400)
   local user_agent = opts.user_agent or ("lua-modelslab/" .. VERSION .. " libcurl/" .. core.curl_version)
-  local handle = core.new {
+  local config = {
     key = key,
     timeout = timeout,
     connect_timeout = check.positive("new", "connect_timeout", opts.connect_timeout or math.min(10, timeout), 86400),
@@ -48,26 +46,23 @@ function client.new(opts)
     ca_file = check.optional("new", "ca_file", opts.ca_file, "string"),
     user_agent = check.header_value("new", "user_agent", user_agent),
   }
-  -- The key stays inside the core's header list; nothing here keeps it.
+  config.handle = core.new(config)
+  -- The key stays inside the core's header list; nothing here keeps it,
+  -- except for nginx's backend (see modelslab.transport).
+  if not transport.IN_NGINX then config.key = nil end
   return setmetatable({
-    base_url = base_url, timeout = timeout, _handle = handle,
+    base_url = base_url, timeout = timeout, _config = config, _handle = config.handle,
     _runs = {}, _run_count = 0, _pause_until = -math.huge,
   }, Client)
 end
 
 client.VERSION = VERSION
 
---- Sends one request and judges the response.
--- @local
-function Client:_request(method, path, body)
-  if not self._handle:is_open() then error("modelslab: the client is closed", 3) end
-  local phase = openresty.phase()
-  if phase then return openresty.request(self, phase, method, path, body) end
-  -- The core answers (status, body, retry_after) or (nil, code, message, status).
-  local status, a, b, c = self._handle:request(method, self.base_url .. path, body)
-  if not status then return nil, response.failure(a, b, c) end
-  local decoded, err = response.read(status, a, b)
-  return decoded, err, status
+-- Sends one operation's request (from endpoints.build) and judges the answer.
+local function call(self, ep, path, body)
+  local decoded, r = transport.exchange(self._config, ep.method, self.base_url .. path, body)
+  if decoded then return ep.answer(decoded, r) end
+  return endpoints.judge(ep, r)
 end
 
 --- Fetches an execution's status document.
@@ -78,84 +73,46 @@ end
 -- @treturn table the error (see the README's error contract)
 -- @usage local doc, err = client:status("3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42", 12345)
 function Client:status(workflow_id, execution_id)
-  check.workflow_id("status", workflow_id)
-  local id = check.execution_id("status", execution_id)
-  local doc, err, http_status = self:_request("GET", "/workflows/" .. workflow_id .. "/runs/" .. id)
-  if not doc then return nil, err end
-  return document.status(doc, http_status)
+  return call(self, endpoints.build("status", "status", workflow_id, execution_id))
 end
 
---- Starts an execution of a workflow.
+--- Starts an execution of a workflow. Sent once: never retried by the library.
 -- @tparam string workflow_id the workflow's UUID
 -- @tparam[opt] table params the workflow's parameters, sent as one flat JSON object
 -- @treturn table|nil the answer: `execution_id` (an integer), `status_url`, `message`, ...
 -- @treturn table the error (a 422 is kind "http" with `status` 422)
 -- @usage local started = assert(client:run(wf, { prompt = "a red fox" }))
 function Client:run(workflow_id, params)
-  check.workflow_id("run", workflow_id)
-  params = params or {}
-  if type(params) ~= "table" then error("modelslab.run: params must be a table", 2) end
-  for k in pairs(params) do
-    if type(k) ~= "string" then error("modelslab.run: params must have string keys only", 2) end
-  end
-  local body, why = core.encode(params)
-  if not body then error("modelslab.run: params cannot be sent as JSON: " .. tostring(why), 2) end
-  if body == "[]" then body = "{}" end -- lua-cjson encodes an empty table as an array
-  local started, err = self:_request("POST", "/workflows/" .. workflow_id .. "/run", body)
-  if not started then return nil, err end
-  started.execution_id = check.to_execution_id(started.execution_id)
-  if not started.execution_id then
-    return nil, errors.new("invalid_response", "the run's answer has no valid execution_id")
-  end
-  self:_remember_run(started.execution_id)
-  return started
+  local started, err = call(self, endpoints.build("run", "run", workflow_id, params))
+  if started then self:_remember_run(started.execution_id) end
+  return started, err
 end
 
 --- Cancels an execution on the server.
--- @treturn boolean|nil true once the server accepted
+-- @treturn boolean|nil true once the server accepted (also on 204 No Content)
 -- @treturn table the error (400 when the execution already finished)
 function Client:cancel(workflow_id, execution_id)
-  check.workflow_id("cancel", workflow_id)
-  local id = check.execution_id("cancel", execution_id)
-  local ok, err = self:_request("POST", "/workflows/" .. workflow_id .. "/runs/" .. id .. "/cancel", "")
-  if not ok then return nil, err end
-  return true
+  return call(self, endpoints.build("cancel", "cancel", workflow_id, execution_id))
 end
 
 --- Fetches a workflow's schema.
 -- @treturn table|nil the answer: `workflow`, `parameters` (a sequence), `endpoints`
 -- @treturn table the error
 function Client:workflow(workflow_id)
-  check.workflow_id("workflow", workflow_id)
-  local doc, err = self:_request("GET", "/workflows/" .. workflow_id)
-  if not doc then return nil, err end
-  if type(doc.workflow) ~= "table" then
-    return nil, errors.new("invalid_response", "workflow is missing or not an object")
-  end
-  if doc.parameters == nil then doc.parameters = {} end
-  if type(doc.parameters) ~= "table" then
-    return nil, errors.new("invalid_response", "parameters is not an array")
-  end
-  return doc
+  return call(self, endpoints.build("workflow", "workflow", workflow_id))
 end
 
 --- Lists the workflows the key can run through the API.
 -- @treturn table|nil a sequence of workflows (`id`, `name`, `rate_limit`, ...)
 -- @treturn table the error
 function Client:workflows()
-  local doc, err = self:_request("GET", "/workflows")
-  if not doc then return nil, err end
-  local list = doc.workflows == nil and {} or doc.workflows
-  if type(list) ~= "table" then
-    return nil, errors.new("invalid_response", "workflows is not an array")
-  end
-  return list
+  return call(self, endpoints.build("workflows", "workflows"))
 end
 
 Client.wait = wait.wait
 Client.run_and_wait = wait.run_and_wait
 
---- Makes a poller: many status fetches at once, never blocking.
+--- Makes a poller: many requests at once, never blocking.
 -- @tparam[opt] table opts `max_transfers` (default 16): transfers at once
 -- @treturn modelslab.poller the poller
 function Client:poller(opts)
@@ -175,13 +132,6 @@ end
 -- @treturn table a sequence, in the order of list, of `{doc=, err=}`
 function Client:wait_all(list, opts)
   return tracker.wait_all(self, list, opts)
-end
-
--- The poller this client's own requests use inside nginx, made on first use
--- (in the worker, never in the master that forked it).
-function Client:_shared_poller()
-  if not self._poller then self._poller = poller.new(self) end
-  return self._poller
 end
 
 -- Which executions this client started, and when (core clock), so a wait can
@@ -218,7 +168,6 @@ end
 --- Closes the connection. Idempotent; also runs on garbage collection and,
 -- on Lua 5.4, when a `<close>` variable goes out of scope.
 function Client:close()
-  if self._poller then self._poller:close() end
   self._handle:close()
 end
 

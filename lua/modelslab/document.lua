@@ -11,6 +11,10 @@ local errors = require "modelslab.errors"
 
 local document = {}
 
+--- The execution statuses the API documents, and those after which nothing changes.
+document.KNOWN = { pending = true, running = true, completed = true, failed = true, cancelled = true }
+document.TERMINAL = { completed = true, failed = true, cancelled = true }
+
 --- Checks a decoded status document and normalises it in place.
 -- @tparam table doc the decoded body
 -- @tparam[opt] number http_status the status of the answer it came in, for the error

@@ -7,11 +7,12 @@
 local core = require "modelslab.core"
 local errors = require "modelslab.errors"
 local steps = require "modelslab.steps"
+local document = require "modelslab.document"
+local transport = require "modelslab.transport"
 
 local follow = {}
 
-local KNOWN = { pending = true, running = true, completed = true, failed = true, cancelled = true }
-local TERMINAL = { completed = true, failed = true, cancelled = true }
+local KNOWN, TERMINAL = document.KNOWN, document.TERMINAL
 
 --- The defaults of every option.
 follow.DEFAULTS = {
@@ -23,18 +24,8 @@ local OPTIONS = {
   timeout = "number", interval = "number", backoff = "number", max_interval = "number",
   jitter = "number", max_errors = "number", not_found_grace = "number", stall_timeout = "number",
   unknown_status = "string", cancel_remote = "boolean", should_stop = "function",
-  on_update = "function", on_event = "function", sleep = "function", clock = "function",
+  on_update = "function", on_event = "function", on_retry = "function", sleep = "function", clock = "function",
 }
-
--- Inside OpenResty the worker must not block: ngx.sleep yields to the event
--- loop. Elsewhere the core's nanosleep and monotonic clock need no luasocket.
-local function default_timing()
-  local ngx = rawget(_G, "ngx")
-  if ngx and type(ngx.sleep) == "function" then
-    return ngx.sleep, function() ngx.update_time(); return ngx.now() end
-  end
-  return core.sleep, core.now
-end
 
 --- Checks options and fills in defaults; raises naming a bad option.
 -- @tparam[opt] table opts the caller's options
@@ -56,8 +47,7 @@ function follow.settings(opts, fn, extra)
   if o.unknown_status ~= "error" and o.unknown_status ~= "wait" then
     error("modelslab." .. fn .. ': option unknown_status must be "error" or "wait"', 3)
   end
-  local sleep, clock = default_timing()
-  o.sleep, o.clock = o.sleep or sleep, o.clock or clock
+  o.sleep, o.clock = o.sleep or transport.sleep, o.clock or transport.clock
   return o
 end
 
@@ -94,15 +84,21 @@ function Follower:give_up(err)
 end
 
 --- True when the caller asked to stop (`should_stop`).
+function follow.stop_requested(o)
+  return o.should_stop ~= nil and o.should_stop() and true or false
+end
+
+--- True when the caller asked this follow to stop.
 function Follower:should_stop()
-  return self.o.should_stop ~= nil and self.o.should_stop() and true or false
+  return follow.stop_requested(self.o)
 end
 
 -- The next gap while the execution is quiet, with jitter so many waiters
--- started together drift apart.
+-- started together drift apart. The core's own generator: the application's
+-- math.random sequence stays its own.
 local function jittered(o, gap)
   if o.jitter <= 0 then return gap end
-  return gap * (1 + o.jitter * (2 * math.random() - 1))
+  return gap * (1 + o.jitter * (2 * core.random() - 1))
 end
 
 --- Takes one poll's outcome and decides. Fires `on_update` and `on_event`.
@@ -152,7 +148,31 @@ function Follower:observe(doc, err, now)
     return "fail", self:give_up(errors.new("timeout", string.format("not finished after %g s", o.timeout)))
   end
   -- A server hint wins; the last sleep is clamped so one more poll lands on the deadline.
-  return "again", math.max(0, math.min(hint or jittered(o, self.gap), self.deadline - now))
+  local delay = math.max(0, math.min(hint or jittered(o, self.gap), self.deadline - now))
+  if err and o.on_retry then o.on_retry(err, self.errors_in_row, delay) end
+  return "again", delay
+end
+
+--- True when a follow that ended with err should cancel the execution on
+-- the server (`cancel_remote`, after a timeout or should_stop).
+function follow.cancels_remotely(o, err)
+  return o.cancel_remote and (err.kind == "timeout" or err.kind == "cancelled") or false
+end
+
+-- A run is retried only when the server cannot have started anything: a 429,
+-- or no connection at all (refused, or no address), before a byte was sent.
+-- Any other failure may have reached the server, and a run is never sent twice.
+local NOTHING_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true, COULDNT_RESOLVE_PROXY = true }
+
+--- Whether a failed run may be sent again, and after how long.
+-- @tparam table o settings from `follow.settings`
+-- @tparam table err the run's error
+-- @tparam number attempt failed runs in a row so far (1, 2, ...)
+-- @treturn number|nil seconds until the retry, or nil: give up
+function follow.run_retry_delay(o, err, attempt)
+  local safe = err.kind == "rate_limited" or (err.kind == "transport" and NOTHING_SENT[err.code])
+  if not safe or attempt >= o.max_errors then return nil end
+  return err.retry_after or math.min(o.interval * o.backoff ^ attempt, o.max_interval)
 end
 
 return follow

@@ -21,7 +21,7 @@ local modelslab = {}
 modelslab.VERSION = client.VERSION
 
 --- The execution statuses after which nothing changes.
-modelslab.TERMINAL = { completed = true, failed = true, cancelled = true }
+modelslab.TERMINAL = document.TERMINAL
 
 --- Makes a client.
 -- @tparam[opt] table opts `api_key` (default: env MODELSLAB_API_KEY; none at

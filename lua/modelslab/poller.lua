@@ -1,13 +1,15 @@
---- The poller: many status fetches at once, driven by calls that never block.
--- Built on libcurl's multi interface in the core; this layer keeps the queue
--- beyond the concurrent-transfer cap and turns finished transfers into
--- results with the same documents and errors as `client:status`.
+--- The poller: many requests at once (status, run, cancel, workflow,
+-- workflows), driven by calls that never block. Its engine (the core's, on
+-- the shared multi, or nginx's; see `modelslab.transport`) runs the
+-- transfers; this layer keeps the queue beyond the concurrent-transfer cap
+-- and turns finished transfers into results with the same values and errors
+-- as the client's methods.
 -- @classmod modelslab.poller
 
 local check = require "modelslab.check"
 local errors = require "modelslab.errors"
-local response = require "modelslab.response"
-local document = require "modelslab.document"
+local endpoints = require "modelslab.endpoints"
+local transport = require "modelslab.transport"
 
 local poller = {}
 
@@ -30,35 +32,38 @@ function poller.new(client, opts)
     error("modelslab.poller: max_transfers must be a whole number from 1 to 1024", 3)
   end
   return setmetatable({
-    _core = client._handle:poller(max), _base_url = client.base_url, _max = max,
-    _requests = {}, _queue = {}, _next_id = 1, _count = 0, _ready = {},
+    _core = transport.poller(client._config, max), _client = client, _max = max,
+    -- requests by transfer id; the queue is _queue[_head .. _tail]
+    _requests = {}, _queue = {}, _head = 1, _tail = 0, _next_id = 1, _count = 0,
   }, Poller)
 end
 
--- Queues a request; returns its id.
-function Poller:_submit(req)
+-- Queues a request (op and path from endpoints.build); returns the result
+-- table its outcome will fill, or nil for a fire-and-forget one (discard).
+function Poller:_submit(ep, path, body, result)
   if not self._core then error("modelslab: the poller is closed", 3) end
   local id = self._next_id
   self._next_id = id + 1
-  req.id = id
-  self._requests[id] = req
-  self._queue[#self._queue + 1] = req
+  self._requests[id] = { id = id, ep = ep, url = self._client.base_url .. path, body = body, result = result }
+  self._tail = self._tail + 1
+  self._queue[self._tail] = id
   self._count = self._count + 1
   self:_start_queued()
-  return id
 end
 
 function Poller:_start_queued()
-  local started = 0
-  for _, req in ipairs(self._queue) do
-    if not self._core:start(req.id, req.method, req.url, req.body) then break end
-    started = started + 1
+  local queue = self._queue
+  while self._head <= self._tail do
+    local req = self._requests[queue[self._head]]
+    if req and not self._core:start(req.id, req.ep.method, req.url, req.body) then return end
+    queue[self._head] = nil
+    self._head = self._head + 1
   end
-  if started > 0 then
-    local rest = {}
-    for i = started + 1, #self._queue do rest[#rest + 1] = self._queue[i] end
-    self._queue = rest
-  end
+end
+
+-- The result of a request: what the caller named it by, plus doc/err later.
+local function result_of(op, workflow_id, execution_id, tag)
+  return { op = op, workflow_id = workflow_id, execution_id = execution_id and tonumber(execution_id), tag = tag }
 end
 
 --- Queues one status fetch. Exactly one result comes back per call, from
@@ -67,56 +72,58 @@ end
 -- @tparam number|string execution_id the execution's id
 -- @param[opt] tag any value, handed back with the result
 function Poller:add(workflow_id, execution_id, tag)
-  check.workflow_id("poller:add", workflow_id)
-  local id = check.execution_id("poller:add", execution_id)
-  self:_submit {
-    method = "GET", url = self._base_url .. "/workflows/" .. workflow_id .. "/runs/" .. id, status = true,
-    result = { workflow_id = workflow_id, execution_id = execution_id, tag = tag },
-  }
+  local ep, path, body, id = endpoints.build("status", "poller:add", workflow_id, execution_id)
+  self:_submit(ep, path, body, result_of("status", workflow_id, id, tag))
 end
 
--- A request of the client's own (any endpoint); its (body, err) is kept for
--- `_take` instead of being returned by `poll`.
-function Poller:_request(method, path, body)
-  return self:_submit { method = method, url = self._base_url .. path, body = body, internal = true }
+--- Queues a run: its result's `doc` is the run's answer (`execution_id`...).
+-- Sent once, never retried.
+function Poller:run(workflow_id, params, tag)
+  local ep, path, body = endpoints.build("run", "poller:run", workflow_id, params)
+  self:_submit(ep, path, body, result_of("run", workflow_id, nil, tag))
 end
 
--- The (decoded body, err) of an internal request once it finished, or nil.
-function Poller:_take(id)
-  local r = self._ready[id]
-  if r then self._ready[id] = nil end
-  return r
+--- Queues a cancel: its result's `doc` is true once the server accepted.
+function Poller:cancel(workflow_id, execution_id, tag)
+  local ep, path, body, id = endpoints.build("cancel", "poller:cancel", workflow_id, execution_id)
+  self:_submit(ep, path, body, result_of("cancel", workflow_id, id, tag))
 end
 
-local function judge(req, r)
-  local doc, err
-  if r[2] == nil then
-    err = response.failure(r[3], r[4], r[5])
-  else
-    doc, err = response.read(r[2], r[3], r[4])
-    if doc and req.status then doc, err = document.status(doc, r[2]) end
-  end
-  return doc, err, r[2]
+--- Queues a cancel nobody waits for: no result comes back, and nothing is kept.
+function Poller:cancel_and_forget(workflow_id, execution_id)
+  local ep, path, body = endpoints.build("cancel", "poller:cancel_and_forget", workflow_id, execution_id)
+  self:_submit(ep, path, body, nil)
+end
+
+--- Queues a workflow's schema fetch: its result's `doc` is the schema.
+function Poller:workflow(workflow_id, tag)
+  local ep, path = endpoints.build("workflow", "poller:workflow", workflow_id)
+  self:_submit(ep, path, nil, result_of("workflow", workflow_id, nil, tag))
+end
+
+--- Queues the list of workflows: its result's `doc` is the list.
+function Poller:workflows(tag)
+  local ep, path = endpoints.build("workflows", "poller:workflows")
+  self:_submit(ep, path, nil, result_of("workflows", nil, nil, tag))
 end
 
 --- Advances every transfer and returns the finished ones. `poll(0)` never
 -- blocks; `poll(ms)` first waits up to ms for activity.
 -- @tparam[opt=0] number timeout_ms
--- @treturn table a sequence of results `{workflow_id=, execution_id=, tag=, doc=, err=}`
+-- @treturn table a sequence of results `{op=, workflow_id=, execution_id=, tag=, doc=, err=}`
 function Poller:poll(timeout_ms)
   if not self._core then error("modelslab: the poller is closed", 2) end
   if timeout_ms and timeout_ms > 0 then self:wait(timeout_ms) end
   local done = {}
   for _, r in ipairs(self._core:perform()) do
-    local req = self._requests[r[1]]
-    self._requests[r[1]] = nil
+    local req = self._requests[r.id]
+    self._requests[r.id] = nil
     self._count = self._count - 1
-    local doc, err, http_status = judge(req, r)
-    if req.internal then
-      self._ready[req.id] = { doc, err, http_status }
-    else
-      req.result.doc, req.result.err = doc, err
-      done[#done + 1] = req.result
+    local result = req.result
+    if result then
+      result.doc, result.err = endpoints.judge(req.ep, r)
+      if result.op == "run" and result.doc then self._client:_remember_run(result.doc.execution_id) end
+      done[#done + 1] = result
     end
   end
   self:_start_queued()
@@ -124,7 +131,7 @@ function Poller:poll(timeout_ms)
 end
 
 --- Blocks until a transfer has something to do, or ms pass (plain scripts;
--- never inside nginx or a frame). Returns at once when nothing is in flight.
+-- yields inside nginx; never in a frame). Returns at once when nothing is in flight.
 function Poller:wait(ms)
   if self._core and self._core:active() > 0 then
     self._core:wait(math.max(0, math.floor(ms)))
@@ -135,7 +142,7 @@ end
 -- it has queued work it can start, -1 when nothing is pending.
 function Poller:timeout()
   if not self._core or self._count == 0 then return -1 end
-  if #self._queue > 0 and self._core:active() < self._max then return 0 end
+  if self._head <= self._tail and self._core:active() < self._max then return 0 end
   local ms = self._core:timeout()
   if ms < 0 or ms > MAX_IDLE_MS then ms = MAX_IDLE_MS end
   return ms
@@ -153,19 +160,18 @@ function Poller:close()
   if not self._core then return {} end
   self._core:close()
   self._core = nil
-  local aborted = {}
+  local ids = {}
   for id, req in pairs(self._requests) do
-    local err = errors.new("aborted", "the poller was closed before the transfer finished")
-    if req.internal then
-      self._ready[id] = { nil, err }
-    else
-      req.result.err, req.result._id = err, id
-      aborted[#aborted + 1] = req.result
-    end
+    if req.result then ids[#ids + 1] = id end
   end
-  self._requests, self._queue, self._count = {}, {}, 0
-  table.sort(aborted, function(a, b) return a._id < b._id end)
-  for _, result in ipairs(aborted) do result._id = nil end
+  table.sort(ids)
+  local aborted = {}
+  for i, id in ipairs(ids) do
+    local result = self._requests[id].result
+    result.err = errors.new("aborted", "the poller was closed before the transfer finished")
+    aborted[i] = result
+  end
+  self._requests, self._queue, self._head, self._tail, self._count = {}, {}, 1, 0, 0
   return aborted
 end
 

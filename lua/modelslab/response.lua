@@ -81,6 +81,20 @@ function response.read(status, body, retry_after_header)
   return decoded
 end
 
+--- Judges a result record (contracts.md), from any transport. The core's
+-- fetch returns a plain success (a 2xx JSON object whose status is not
+-- "error") already decoded, by the rules of `read`; everything else comes here.
+-- @tparam table result `{status=, body=, retry_after=}` or `{code=, message=, status=}`
+-- @tparam[opt] boolean empty_ok a 2xx with an empty body is a success (an empty table)
+-- @treturn table|nil the decoded body
+-- @treturn table the error otherwise
+function response.judge(result, empty_ok)
+  if result.code then return nil, response.failure(result.code, result.message, result.status) end
+  local status = result.status
+  if empty_ok and status >= 200 and status <= 299 and not result.body:find("%S") then return {} end
+  return response.read(status, result.body, result.retry_after)
+end
+
 --- Judges a transport failure reported by the core.
 -- @tparam string code libcurl's error name, or "TOO_LARGE"
 -- @tparam string message libcurl's message

@@ -14,7 +14,7 @@ local format = string.format
 
 local M = {}
 
-local TERMINAL = { completed = true, failed = true, cancelled = true }
+local TERMINAL = require("modelslab.document").TERMINAL
 
 -- Raise "bad argument #n to 'fname' (...)" blaming the frame `level` above
 -- this helper's caller, as luaL_argerror would.

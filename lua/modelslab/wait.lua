@@ -37,7 +37,7 @@ function wait.wait(client, workflow_id, execution_id, opts)
     if verdict == "again" and value > 0 then o.sleep(value) end
   until verdict ~= "again"
   if verdict == "done" then return value end
-  if o.cancel_remote and (value.kind == "timeout" or value.kind == "cancelled") then
+  if follow.cancels_remotely(o, value) then
     local ok, cancel_err = client:cancel(workflow_id, execution_id)
     value.remote_cancelled, value.cancel_error = ok == true, cancel_err
   end

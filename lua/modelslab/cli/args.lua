@@ -65,7 +65,7 @@ local COMMANDS = {
 }
 args.COMMANDS = COMMANDS
 
-local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+local UUID = require("modelslab.check").UUID
 local CHECKS = {
   WORKFLOW_ID = function(v) return v:find(UUID) ~= nil, "WORKFLOW_ID must be a UUID (8-4-4-4-12 hex digits)" end,
   EXECUTION_ID = function(v)

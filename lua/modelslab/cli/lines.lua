@@ -10,7 +10,7 @@ local view = require "modelslab.cli.view"
 
 local lines = {}
 
-local TERMINAL = { completed = true, failed = true, cancelled = true }
+local TERMINAL = require("modelslab.document").TERMINAL
 
 -- A step is shown unless a --filter leaves it out.
 local function shows(filter, step)

@@ -39,7 +39,8 @@ function jobs.start(modelslab, workflow_id, count)
 end
 
 function Board:add(workflow_id, n)
-  local job = { n = n, prompt = PROMPTS[(n - 1) % #PROMPTS + 1], status = "starting", steps = {}, done = 0, total = 0 }
+  local job = { n = n, prompt = PROMPTS[(n - 1) % #PROMPTS + 1], status = "starting", steps = {}, done = 0,
+    total = 0, added = love.timer.getTime() }
   self.list[n] = job
   job.handle = self.tracker:start(workflow_id, { prompt = job.prompt }, {
     on_started = function(started)

@@ -31,7 +31,7 @@ local function start_jobs(count)
       { name = "Image Upscaler", status = "completed" }, { name = "Face Restore", status = "completed" } }
     for i = 1, count do
       game.list[i] = { n = i, prompt = "baseline: no library", status = "completed", steps = steps,
-        done = #steps, total = #steps }
+        done = #steps, total = #steps, finished = true }
     end
     return
   end

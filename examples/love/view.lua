@@ -32,8 +32,12 @@ local function since(state)
   return ""
 end
 
--- The line under a job's steps: its error while it is retried, or the one
--- it ended with.
+-- Seconds without a good answer after which a quiet job says so: a hung
+-- server answers nothing until the request times out.
+local QUIET = 5
+
+-- The line under a job's steps: its error while it is retried, the one it
+-- ended with, or how long it has heard nothing.
 function view:error_line(job, max_errors)
   if job.error then
     self:show_error(job.error, false)
@@ -45,6 +49,11 @@ function view:error_line(job, max_errors)
     local wait = math.max(0, retry.at - love.timer.getTime())
     return string.format("retrying (%d/%d) in %.1f s: %s%s", retry.attempt, max_errors, wait,
       tostring(retry.err), since(job.state)), "retrying"
+  end
+  if job.finished then return end
+  local quiet = job.state and job.state.since_ok or love.timer.getTime() - job.added
+  if quiet > QUIET then
+    return string.format("no answer for %.0f s", quiet), "retrying"
   end
 end
 

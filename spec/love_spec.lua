@@ -33,11 +33,11 @@ describe("the LÖVE example", function()
 
   setup(function() scratch = love.build() end)
   teardown(function() if scratch then os.execute("rm -rf '" .. scratch .. "'") end end)
+  before_each(function() os.execute("rm -rf '" .. scratch .. "/data'") end)
 
   -- Plays the game packed as kind for seconds against sim (nil: the baseline,
   -- without the library); during() runs while it plays.
   local function play(kind, seconds, sim, during)
-    os.execute("rm -rf '" .. scratch .. "/data'")
     local env = { MODELSLAB_LOVE_JOBS = JOBS, MODELSLAB_LOVE_BASELINE = sim and "0" or "1" }
     if sim then env.MODELSLAB_BASE_URL, env.MODELSLAB_API_KEY = sim.base_url, sim.key end
     local game = love.start(love.game(kind, scratch), seconds, env, scratch)
@@ -77,6 +77,9 @@ describe("the LÖVE example", function()
   end
 
   it("runs every execution to the end as a .love file, its native files copied to the save directory", function()
+    -- A copy left by an older version of the game must be replaced.
+    local stale = scratch .. "/data/love/modelslab-love-example/modelslab-native/cjson.so"
+    os.execute("mkdir -p '" .. stale:match("^(.*)/") .. "' && echo 'not a library' > '" .. stale .. "'")
     local sim = simulator.start { scenario = SCENARIO }
     local r, save = play("love", 9, sim)
     local made = created(sim)
@@ -85,8 +88,10 @@ describe("the LÖVE example", function()
     assert.same({ JOBS, JOBS, 0 }, { r.started, r.completed, r.failed })
     assert.equal(JOBS, made, "one execution per start, none sent twice")
     assert.is_true(r.retries_shown >= 2, "the two starts refused with a 429 were not shown waiting")
-    assert.is_true(love.exists(save .. "/modelslab-native/cjson.so"))
-    assert.is_true(love.exists(save .. "/modelslab-native/modelslab/core.so"))
+    assert.equal(stale, save .. "/modelslab-native/cjson.so")
+    assert.equal(love.read("build/love-bundle/cjson.so"), love.read(stale))
+    assert.equal(love.read("build/love-bundle/modelslab/core.so"),
+      love.read(save .. "/modelslab-native/modelslab/core.so"))
   end)
 
   it("keeps every frame on a slow network (1-2 s a request), as a fused game with its native files beside it",

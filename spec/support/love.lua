@@ -76,10 +76,17 @@ function love.png_size(path)
   return u32(17), u32(21)
 end
 
-function love.exists(path)
+--- A file's bytes, or nil when it is missing.
+function love.read(path)
   local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
+  if not f then return nil end
+  local data = f:read("*a")
+  f:close()
+  return data
+end
+
+function love.exists(path)
+  return love.read(path) ~= nil
 end
 
 return love

@@ -71,7 +71,8 @@ describe("the LÖVE example", function()
     assert.is_true(r.library)
     assert.equal(JOBS, r.jobs)
     assert.equal(JOBS, r.completed + r.failed, "every execution ends")
-    assert.is_true(r.lib_worst_ms < LIB_FRAME_MS, "the library held a frame for " .. r.lib_worst_ms .. " ms")
+    assert.is_true(r.lib_worst_ms < LIB_FRAME_MS, "the library held a frame for " .. r.lib_worst_ms .. " ms ("
+      .. r.lib_worst_cpu_ms .. " ms of CPU in its worst frame)")
     assert.is_true(r.frames > 100, "only " .. r.frames .. " frames")
     assert.same({ 800, 600 }, { love.png_size(r.screenshot) })
   end
@@ -120,6 +121,19 @@ describe("the LÖVE example", function()
     assert.is_true(r.failed > 0, "no execution failed")
     assert.is_true(r.retries_shown > 0, "no retry was shown before the executions failed")
     assert.is_true(r.errors_shown >= r.failed, "errors shown: " .. r.errors_shown)
+  end)
+
+  it("shows a hung server at once and ends every execution, as a fused game copying its native files", function()
+    -- Answers after 30 s, past the game's 10 s timeout: starts time out and,
+    -- sent already, are not sent again.
+    local sim = simulator.start { scenario = SCENARIO, latency = "30:30" }
+    local r, save = play("fused-bare", 13, sim)
+    sim:stop()
+    assert_played(r)
+    assert.same({ 0, 0, JOBS }, { r.started, r.completed, r.failed })
+    assert.equal(JOBS, r.quiet_shown, "a job that heard nothing did not say so")
+    assert.is_true(r.errors_shown >= JOBS, "errors shown: " .. r.errors_shown)
+    assert.is_true(love.exists(save .. "/modelslab-native/cjson.so"), "copied to the save directory")
   end)
 
   it("runs the same game without the library (the frame-time baseline)", function()

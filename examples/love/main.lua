@@ -66,8 +66,10 @@ local function report()
   return meter.json {
     { "frames", m.frames }, { "worst_frame_ms", m.worst_frame * 1000 },
     { "lib_worst_ms", m.lib_worst * 1000 }, { "lib_mean_ms", m:lib_mean() * 1000 },
+    { "lib_worst_cpu_ms", m.lib_worst_cpu * 1000 },
     { "started", started }, { "completed", completed }, { "failed", failed },
     { "errors_shown", game.view.errors_shown }, { "retries_shown", game.view.retries_shown },
+    { "quiet_shown", game.view.quiet_shown },
     { "jobs", #game.list }, { "mean_frame_ms", m:frame_mean() * 1000 },
     { "library", not game.baseline }, { "problem", game.problem or "" }, { "math_random", math.random(1000000) },
     { "screenshot", love.filesystem.getSaveDirectory() .. "/" .. SCREENSHOT },
@@ -83,9 +85,9 @@ function love.update(dt)
     love.event.quit(0)
     return
   end
-  local t0 = love.timer.getTime()
+  local t0, cpu0 = love.timer.getTime(), os.clock()
   if game.board then game.board:update() end
-  game.meter:frame(dt, love.timer.getTime() - t0)
+  game.meter:frame(dt, love.timer.getTime() - t0, os.clock() - cpu0)
   if game.seconds and love.timer.getTime() - game.t0 >= game.seconds then
     love.graphics.captureScreenshot(SCREENSHOT)  -- taken when this frame is drawn
     game.shot = true

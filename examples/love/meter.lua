@@ -8,14 +8,19 @@ meter.__index = meter
 local WARMUP_FRAMES = 5
 
 function meter.new()
-  return setmetatable({ frames = 0, worst_frame = 0, frame_total = 0, lib_worst = 0, lib_total = 0 }, meter)
+  return setmetatable({ frames = 0, worst_frame = 0, frame_total = 0, lib_worst = 0, lib_total = 0,
+    lib_worst_cpu = 0 }, meter)
 end
 
---- One frame: dt since the last one, and the seconds the library took in it.
-function meter:frame(dt, lib)
+--- One frame: dt since the last one, and the seconds the library took in it
+-- on the clock and in CPU time (the clock also counts time the process was
+-- not running, which a loaded machine adds; waiting on the network shows on
+-- the clock only).
+function meter:frame(dt, lib, lib_cpu)
   self.frames = self.frames + 1
   self.last_frame, self.last_lib = dt, lib
   self.lib_worst, self.lib_total = math.max(self.lib_worst, lib), self.lib_total + lib
+  self.lib_worst_cpu = math.max(self.lib_worst_cpu, lib_cpu)
   if self.frames > WARMUP_FRAMES then
     self.worst_frame = math.max(self.worst_frame, dt)
     self.frame_total = self.frame_total + dt

@@ -1,6 +1,7 @@
 --- Draws the board: one row per execution with its steps, its progress, and
--- its error while it is retrying or once it failed. Counts the errors it has
--- put on screen, so a headless run can tell they were shown.
+-- its error while it is retrying or once it failed. Counts the errors (and
+-- the jobs that heard nothing for a while) it has put on screen, so a
+-- headless run can tell they were shown.
 local view = {}
 view.__index = view
 
@@ -12,7 +13,7 @@ local COLORS = {
 local ROW, LEFT, BAR = 84, 20, 300
 
 function view.new()
-  return setmetatable({ errors_shown = 0, retries_shown = 0, shown = {} }, view)
+  return setmetatable({ errors_shown = 0, retries_shown = 0, quiet_shown = 0, shown = {} }, view)
 end
 
 local function color(name)
@@ -53,6 +54,10 @@ function view:error_line(job, max_errors)
   if job.finished then return end
   local quiet = job.state and job.state.since_ok or love.timer.getTime() - job.added
   if quiet > QUIET then
+    if not self.shown[job] then
+      self.shown[job] = true
+      self.quiet_shown = self.quiet_shown + 1
+    end
     return string.format("no answer for %.0f s", quiet), "retrying"
   end
 end

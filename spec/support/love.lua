@@ -24,17 +24,20 @@ function love.build()
 end
 
 --- The command that starts the game packed as kind: "folder" (the game's
--- folder), "love" (a .love file) or "fused" (love and the .love in one
--- executable, the native files next to it).
+-- folder), "love" (a .love file), "fused" (love and the .love in one
+-- executable, the native files next to it) or "fused-bare" (without them).
 function love.game(kind, scratch)
   if kind == "folder" then return "love " .. GAME end
   local file = scratch .. "/game.love"
   assert(sh("rm -f " .. file .. " && cd " .. GAME .. " && zip -qr " .. file .. " ."))
   if kind == "love" then return "love " .. file end
   local dir = scratch .. "/fused"
-  assert(sh("mkdir -p " .. dir .. "/modelslab && cat /usr/bin/love " .. file .. " > " .. dir .. "/game && chmod +x "
-    .. dir .. "/game && cp " .. GAME .. "/cjson.so " .. dir .. " && cp " .. GAME .. "/modelslab/core.so " .. dir
-    .. "/modelslab"))
+  assert(sh("rm -rf " .. dir .. " && mkdir -p " .. dir .. " && cat /usr/bin/love " .. file .. " > " .. dir
+    .. "/game && chmod +x " .. dir .. "/game"))
+  if kind == "fused" then
+    assert(sh("mkdir " .. dir .. "/modelslab && cp " .. GAME .. "/cjson.so " .. dir .. " && cp " .. GAME
+      .. "/modelslab/core.so " .. dir .. "/modelslab"))
+  end
   return dir .. "/game"
 end
 

@@ -76,11 +76,6 @@ function Board:update()
   end
 end
 
---- True once every execution has ended (completed or failed).
-function Board:all_done()
-  return self.completed + self.failed == #self.list
-end
-
 function Board:close()
   self.tracker:close()
   self.client:close()

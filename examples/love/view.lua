@@ -13,7 +13,9 @@ local COLORS = {
 local ROW, LEFT, BAR = 84, 20, 300
 
 function view.new()
-  return setmetatable({ errors_shown = 0, retries_shown = 0, quiet_shown = 0, shown = {} }, view)
+  -- Weak keys: errors and jobs gone from the game are not kept for the count.
+  local shown = setmetatable({}, { __mode = "k" })
+  return setmetatable({ errors_shown = 0, retries_shown = 0, quiet_shown = 0, shown = shown }, view)
 end
 
 local function color(name)

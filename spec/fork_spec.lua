@@ -26,7 +26,8 @@ describe("a client used across fork()", function()
     assert(ok, out)
     assert.matches("parent %a+\nchild %a+\nparent %a+", out)
     -- One connection for the parent (kept across its two calls), one for the
-    -- child, one for stats().
+    -- child (its client and its poller: the child's own shared cache), one
+    -- for stats().
     assert.equal(3, sim:stats().connections)
   end)
 end)

@@ -220,4 +220,6 @@ void mlab_document_register(lua_State *L)
 {
     lua_pushcfunction(L, mlab_check_status);
     lua_setfield(L, -2, "check_status");
+    lua_pushnumber(L, MLAB_MAX_ID); /* the one definition; check.lua reads it here */
+    lua_setfield(L, -2, "MAX_EXECUTION_ID");
 }

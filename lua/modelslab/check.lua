@@ -4,6 +4,9 @@
 
 local check = {}
 
+-- The largest execution id (defined once, in the core's document checks).
+local MAX_ID = require("modelslab.core").MAX_EXECUTION_ID
+
 -- Level 4 blames the code that called the public function (fail, check, public).
 local function fail(fn, name, problem)
   error(string.format("modelslab.%s: %s %s", fn, name, problem), 4)
@@ -25,7 +28,7 @@ end
 -- digits; gives it back as a Lua integer where the language has them, or nil.
 function check.to_execution_id(v)
   if type(v) == "string" and v:find("^[1-9]%d*$") and #v <= 16 then v = tonumber(v) end
-  if type(v) == "number" and v >= 1 and v <= 2 ^ 53 and v == math.floor(v) then
+  if type(v) == "number" and v >= 1 and v <= MAX_ID and v == math.floor(v) then
     return math.tointeger and math.tointeger(v) or v
   end
   return nil

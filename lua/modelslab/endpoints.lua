@@ -91,6 +91,11 @@ function endpoints.build(op, fn, workflow_id, arg)
   return ep, string.format(ep.path, workflow_id)
 end
 
+--- The operation named op (`method`, `answer`, ...).
+function endpoints.op(op)
+  return OPS[op]
+end
+
 --- Judges what a transport brought back for an operation.
 -- @tparam table ep the operation from `build`
 -- @tparam table result the result record (contracts.md)

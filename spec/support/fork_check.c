@@ -38,7 +38,12 @@ int main(int argc, char **argv)
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {
-        int rc = run(L, "WHO = 'child'") || run(L, poll);
+        /* The child's poller runs on the child's own transport (multi and
+         * connection cache), and reuses the connection the child just made. */
+        const char *poller = "local p = client:poller() p:add('3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42', 1) "
+                             "local r repeat r = p:poll(10)[1] until r "
+                             "assert(r.doc, tostring(r.err)) p:close()";
+        int rc = run(L, "WHO = 'child'") || run(L, poll) || run(L, poller);
         fflush(stdout);
         _exit(rc); /* no lua_close: the parent's state is not the child's to tear down */
     }

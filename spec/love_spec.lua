@@ -1,9 +1,10 @@
 -- The LÖVE example (examples/love) inside LÖVE itself (Debian's love 11,
 -- LuaJIT) under xvfb-run, against the simulator: a normal run, a slow
--- network, a server killed mid-game, and the same game without the library.
--- Each run ships the game another way (a .love file, a fused executable, a
--- folder) with LUA_PATH and LUA_CPATH pointing nowhere, so the bundle alone
--- must provide the modules, core.so and cjson.so.
+-- network, a server killed mid-game, a hung server, and the same game
+-- without the library. Each run ships the game another way (a .love file, a
+-- fused executable with or without its native files beside it, a folder)
+-- with LUA_PATH and LUA_CPATH pointing nowhere, so the bundle alone must
+-- provide the modules, core.so and cjson.so.
 --
 -- MODELSLAB_LOVE_REPORTS=1 prints each run's JSON line on stderr.
 local socket = require "socket"
@@ -123,7 +124,8 @@ describe("the LÖVE example", function()
     assert.is_true(r.errors_shown >= r.failed, "errors shown: " .. r.errors_shown)
   end)
 
-  it("shows a hung server at once and ends every execution, as a fused game copying its native files", function()
+  it("says within seconds that a hung server gives no answer and ends every execution, as a fused game copying "
+    .. "its native files", function()
     -- Answers after 30 s, past the game's 10 s timeout: starts time out and,
     -- sent already, are not sent again.
     local sim = simulator.start { scenario = SCENARIO, latency = "30:30" }

@@ -29,7 +29,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CURL_INCDIR := $(firstword $(wildcard /usr/include/$(MULTIARCH)/curl/curl.h /usr/include/curl/curl.h))
 ROCK_TREE ?= $(CURDIR)/build/rocks
 
-.PHONY: all deps test demo clean lint rock bench bench-poller bench-wait memcheck
+.PHONY: all deps test demo clean lint rock bench bench-callgrind bench-poller bench-wait memcheck
 
 all: $(CORE)
 
@@ -70,6 +70,10 @@ memcheck: deps $(CORE)
 	MODELSLAB_TIME_SCALE=50 valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \
 		$(LUA_BIN) /usr/bin/busted -o utfTerminal
+
+# Instructions per keep-alive status fetch, ours against plain C (callgrind).
+bench-callgrind: deps $(CORE)
+	@sh bench/status_loop_callgrind.sh $(if $(COUNT),$(COUNT),1000) $(LUA_BIN)
 
 # The poller against sequential client:status, 50 ms per answer.
 bench-poller: deps $(CORE)

@@ -169,6 +169,27 @@ describe("tracker:start", function()
     client = modelslab.new { api_key = sim.key, base_url = sim.base_url, timeout = 5 }
   end)
 
+  it("bounds a cancel_remote cancel by a timeout of its own (5 s on the tracker's clock)", function()
+    local silent = require("spec.support.silent_server").start()
+    local deaf = modelslab.new { api_key = sim.key, base_url = silent.url, timeout = 60 }
+    local clock = fake_time.new()
+    local t = deaf:tracker { cancel_remote = true, should_stop = function() return true end,
+      clock = clock.clock, sleep = clock.sleep }
+    local final
+    t:track(SLOW, 40, { on_done = function(_, err) final = err end })
+    t:update() -- stopped: the cancel goes out, and nobody answers it
+    assert.is_nil(final)
+    clock.t = 4.9
+    t:update()
+    assert.is_nil(final)
+    clock.t = 5
+    t:update()
+    assert.equal("cancelled", final.kind)
+    assert.is_false(final.remote_cancelled)
+    assert.equal("timeout", final.cancel_error.kind)
+    t:close(); deaf:close(); silent.close()
+  end)
+
   it("keeps nothing for fire-and-forget cancels, however many are sent", function()
     local p = client:poller { max_transfers = 8 }
     for _ = 1, 200 do p:cancel_and_forget(SLOW, 40) end
@@ -203,6 +224,30 @@ describe("tracker:start", function()
     assert.equal(1, most)
     assert.is_true(polls >= 9)
     t:close()
+  end)
+end)
+
+describe("a tracker's budget_ms", function()
+  it("handles one answer per update when the budget is spent at once, and still finishes", function()
+    local sim = simulator.start { scenario = "spec/fixtures/scenarios/start.lua" }
+    local client = modelslab.new { api_key = sim.key, base_url = sim.base_url, timeout = 5 }
+    local t = client:tracker { interval = 0.05, timeout = 10, budget_ms = 1e-9 }
+    local done, per_update = 0, {}
+    for _ = 1, 3 do t:start(WF, {}, { on_done = function() done = done + 1 end }) end
+    local deadline = modelslab.now() + 10
+    while t:pending() > 0 and modelslab.now() < deadline do
+      local before = done
+      local answered = 0
+      for _, item in ipairs(t._items) do answered = answered + item.attempts end
+      t:update()
+      local after = 0
+      for _, item in ipairs(t._items) do after = after + item.attempts end
+      per_update[#per_update + 1] = after - answered + (done - before)
+      require("modelslab.core").sleep(0.005)
+    end
+    assert.equal(3, done)
+    for _, n in ipairs(per_update) do assert.is_true(n <= 1, "answers handled in one update: " .. n) end
+    t:close(); client:close(); sim:stop()
   end)
 end)
 

@@ -1,13 +1,11 @@
-/* JSON through a private lua-cjson instance (cjson.new()), so the settings we
- * need (a small nesting limit, no NaN/Infinity/hex) never touch the global
- * `cjson` other code in the same Lua state relies on. Decoded documents come
- * back as plain tables: JSON null becomes an absent key, never a sentinel. */
-#include <math.h>
-
+/* JSON: decoding by our own decoder (decode.c), encoding through a private
+ * lua-cjson instance (cjson.new()), so the settings we need (a small nesting
+ * limit, no NaN/Infinity/hex) never touch the global `cjson` other code in the
+ * same Lua state relies on. Decoded documents come back as plain tables: JSON
+ * null becomes an absent key, never a sentinel. */
 #include "modelslab.h"
 
 #define MLAB_JSON_MAX_DEPTH 32
-#define MLAB_JSON_DECODE_KEY "modelslab.core.json_decode"
 
 /* Calls instance[name](arg) for cjson's configuration functions. */
 static void mlab_json_config(lua_State *L, int inst, const char *name, int bool_arg, int num_arg)
@@ -20,67 +18,24 @@ static void mlab_json_config(lua_State *L, int inst, const char *name, int bool_
     lua_call(L, 1, 0);
 }
 
-/* Removes cjson.null (a NULL light userdata) from every table below index t,
- * and rejects numbers that overflowed to infinity (1e400). cjson's depth limit
- * bounds the recursion. Returns an error message or NULL. */
-static const char *mlab_json_clean(lua_State *L, int t)
-{
-    if (!lua_checkstack(L, 4))
-        return "document nested too deeply";
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        int type = lua_type(L, -1);
-        if (type == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == NULL) {
-            lua_pop(L, 1);
-            lua_pushvalue(L, -1);
-            lua_pushnil(L);
-            lua_rawset(L, t); /* clearing a field during lua_next is allowed */
-            continue;
-        }
-        if (type == LUA_TNUMBER && !isfinite((double)lua_tonumber(L, -1))) {
-            lua_pop(L, 2);
-            return "number out of range";
-        }
-        if (type == LUA_TTABLE) {
-            const char *err = mlab_json_clean(L, lua_gettop(L));
-            if (err != NULL) {
-                lua_pop(L, 2);
-                return err;
-            }
-        }
-        lua_pop(L, 1);
-    }
-    return NULL;
-}
-
 /* core.decode(text) -> value | nil, message */
 static int mlab_json_decode(lua_State *L)
 {
-    luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
     lua_settop(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushvalue(L, 1);
-    if (lua_pcall(L, 1, 1, 0) != 0) {
+    const char *why = mlab_decode(L, text, len);
+    if (why != NULL) {
         lua_pushnil(L);
         lua_insert(L, -2);
-        return 2;
-    }
-    const char *err = NULL;
-    if (lua_type(L, -1) == LUA_TTABLE)
-        err = mlab_json_clean(L, lua_gettop(L));
-    else if (lua_type(L, -1) == LUA_TNUMBER && !isfinite((double)lua_tonumber(L, -1)))
-        err = "number out of range";
-    if (err != NULL) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
         return 2;
     }
     return 1;
 }
 
 /* Decodes text that should be a JSON object, for the core's fast path: pushes
- * the clean table and returns 1, or pushes nothing and returns 0 (Lua then
- * judges the raw answer and says what is wrong with it). */
+ * the table and returns 1, or pushes nothing and returns 0 (Lua then judges
+ * the raw answer and says what is wrong with it). */
 int mlab_json_decode_object(lua_State *L, const char *text, size_t len)
 {
     size_t i = 0;
@@ -88,10 +43,7 @@ int mlab_json_decode_object(lua_State *L, const char *text, size_t len)
         i++;
     if (i == len || text[i] != '{')
         return 0;
-    lua_getfield(L, LUA_REGISTRYINDEX, MLAB_JSON_DECODE_KEY);
-    lua_pushlstring(L, text, len);
-    if (lua_pcall(L, 1, 1, 0) != 0 || lua_type(L, -1) != LUA_TTABLE
-        || mlab_json_clean(L, lua_gettop(L)) != NULL) {
+    if (mlab_decode(L, text, len) != NULL) {
         lua_pop(L, 1);
         return 0;
     }
@@ -121,14 +73,9 @@ void mlab_json_register(lua_State *L)
     lua_getfield(L, -1, "new");
     lua_call(L, 0, 1);
     int inst = lua_gettop(L);
-    mlab_json_config(L, inst, "decode_max_depth", 0, MLAB_JSON_MAX_DEPTH);
     mlab_json_config(L, inst, "encode_max_depth", 0, MLAB_JSON_MAX_DEPTH);
-    mlab_json_config(L, inst, "decode_invalid_numbers", 0, -1);
     mlab_json_config(L, inst, "encode_invalid_numbers", 0, -1);
-    lua_getfield(L, inst, "decode");
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, MLAB_JSON_DECODE_KEY);
-    lua_pushcclosure(L, mlab_json_decode, 1);
+    lua_pushcfunction(L, mlab_json_decode);
     lua_setfield(L, mod, "decode");
     lua_getfield(L, inst, "encode");
     lua_pushcclosure(L, mlab_json_encode, 1);

@@ -92,6 +92,10 @@ void mlab_document_register(lua_State *L);
 void mlab_json_register(lua_State *L);
 int mlab_json_decode_object(lua_State *L, const char *text, size_t len);
 
+/* decode.c: JSON text to Lua values; NULL and the value pushed, or the reason
+ * pushed and returned. */
+const char *mlab_decode(lua_State *L, const char *text, size_t len);
+
 /* curlcodes.c: libcurl error codes by stable name. */
 const char *mlab_curlcode_name(int code);
 

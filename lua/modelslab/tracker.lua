@@ -231,8 +231,9 @@ function Tracker:_handle_inbox()
   local o, inbox = self._o, self._inbox
   local t0, handled = o.budget_ms and core.now(), 0
   while self._in_head <= self._in_tail do
-    if (o.max_results and handled >= o.max_results)
-      or (t0 and (core.now() - t0) * 1000 >= o.budget_ms) then return end
+    -- At least one per update, so a tiny budget still makes progress.
+    if handled > 0 and ((o.max_results and handled >= o.max_results)
+      or (t0 and (core.now() - t0) * 1000 >= o.budget_ms)) then return end
     local r = inbox[self._in_head]
     inbox[self._in_head] = nil
     self._in_head = self._in_head + 1

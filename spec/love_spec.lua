@@ -16,11 +16,15 @@ local slack = require "spec.support.slack"
 local SCENARIO = "spec/fixtures/scenarios/love.lua"
 local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 local JOBS = 6
--- The library's share of any one frame: at most 10 of a frame's 16.7 ms at
--- 60 frames a second, on a machine shared with other work; a call that
--- waited for an answer (1-2 s on the slow network) would show in full. The
--- figures measured are far lower (see the README).
-local LIB_FRAME_MS = slack(10)
+-- The library's share of a frame. It never waits: its update() never puts
+-- the game's thread to sleep (no voluntary context switch; a request that
+-- waited for an answer does, even on loopback). Its own work stays under a
+-- few ms of the thread's CPU time. On the clock, which also counts what a
+-- busy machine gives to other processes (24 ms seen while this shared
+-- machine ran other suites), it stays under three frames at 60 a second.
+local LIB_CPU_MS = slack(5)
+local LIB_CLOCK_MS = slack(50)
+
 -- The game seeds math.random with this at load and draws one number when it
 -- reports; LÖVE's LuaJIT and ours share the generator.
 local RANDOM_SEED = 20240115
@@ -72,8 +76,9 @@ describe("the LÖVE example", function()
     assert.is_true(r.library)
     assert.equal(JOBS, r.jobs)
     assert.equal(JOBS, r.completed + r.failed, "every execution ends")
-    assert.is_true(r.lib_worst_ms < LIB_FRAME_MS, "the library held a frame for " .. r.lib_worst_ms .. " ms ("
-      .. r.lib_worst_cpu_ms .. " ms of CPU in its worst frame)")
+    assert.equal(0, r.lib_waits, "the library waited in " .. r.lib_waits .. " frames")
+    assert.is_true(r.lib_worst_cpu_ms < LIB_CPU_MS, "the library worked " .. r.lib_worst_cpu_ms .. " ms in a frame")
+    assert.is_true(r.lib_worst_ms < LIB_CLOCK_MS, "the library held a frame for " .. r.lib_worst_ms .. " ms")
     assert.is_true(r.frames > 100, "only " .. r.frames .. " frames")
     assert.same({ 800, 600 }, { love.png_size(r.screenshot) })
   end

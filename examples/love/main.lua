@@ -9,6 +9,12 @@
 --                                           the save directory, print one JSON line
 --   MODELSLAB_LOVE_BASELINE=1               the same game without the library (frame
 --                                           times to compare with)
+-- The report: frames, worst_frame_ms and mean_frame_ms (time between frames);
+-- lib_worst_ms, lib_mean_ms (the library's update on the clock),
+-- lib_worst_cpu_ms (its CPU time) and lib_waits (frames in which it waited
+-- on anything; -1 where that cannot be told); the executions started,
+-- completed and failed of jobs; errors_shown, retries_shown and quiet_shown
+-- (drawn on screen); math_random (one draw of the game's seeded sequence).
 -- Build it with the library next to it: `make love-game`, then `love build/love-game`.
 local meter = require "meter"
 local view = require "view"
@@ -66,7 +72,7 @@ local function report()
   return meter.json {
     { "frames", m.frames }, { "worst_frame_ms", m.worst_frame * 1000 },
     { "lib_worst_ms", m.lib_worst * 1000 }, { "lib_mean_ms", m:lib_mean() * 1000 },
-    { "lib_worst_cpu_ms", m.lib_worst_cpu * 1000 },
+    { "lib_worst_cpu_ms", m.lib_worst_cpu * 1000 }, { "lib_waits", m.lib_waits },
     { "started", started }, { "completed", completed }, { "failed", failed },
     { "errors_shown", game.view.errors_shown }, { "retries_shown", game.view.retries_shown },
     { "quiet_shown", game.view.quiet_shown },
@@ -85,9 +91,8 @@ function love.update(dt)
     love.event.quit(0)
     return
   end
-  local t0, cpu0 = love.timer.getTime(), os.clock()
-  if game.board then game.board:update() end
-  game.meter:frame(dt, love.timer.getTime() - t0, os.clock() - cpu0)
+  game.meter:frame(dt)
+  if game.board then game.meter:lib(game.board.update, game.board) end
   if game.seconds and love.timer.getTime() - game.t0 >= game.seconds then
     love.graphics.captureScreenshot(SCREENSHOT)  -- taken when this frame is drawn
     game.shot = true

@@ -7,24 +7,56 @@ meter.__index = meter
 -- before any execution could matter; they are left out of the worst frame.
 local WARMUP_FRAMES = 5
 
-function meter.new()
-  return setmetatable({ frames = 0, worst_frame = 0, frame_total = 0, lib_worst = 0, lib_total = 0,
-    lib_worst_cpu = 0 }, meter)
+-- The main thread's own CPU time, and how often it went to sleep (voluntary
+-- context switches: it waited on something, such as the network), from
+-- getrusage(RUSAGE_THREAD) on Linux. Elsewhere: the process's CPU time, and
+-- no count. Time on the clock also holds what a busy machine gives to other
+-- processes; these two do not.
+local usage
+if rawget(_G, "jit") and jit.os == "Linux" then
+  local ffi = require "ffi"
+  ffi.cdef [[
+    struct meter_timeval { long sec, usec; };
+    struct meter_rusage { struct meter_timeval utime, stime; long counts[14]; };
+    int getrusage(int who, struct meter_rusage *usage);
+  ]]
+  local RUSAGE_THREAD, NVCSW = 1, 12  -- ru_nvcsw: the 13th count after the times
+  local ru = ffi.new("struct meter_rusage")
+  usage = function()
+    ffi.C.getrusage(RUSAGE_THREAD, ru)
+    return tonumber(ru.utime.sec + ru.stime.sec) + tonumber(ru.utime.usec + ru.stime.usec) / 1e6,
+      tonumber(ru.counts[NVCSW])
+  end
+else
+  usage = function() return os.clock(), nil end
 end
 
---- One frame: dt since the last one, and the seconds the library took in it
--- on the clock and in CPU time (the clock also counts time the process was
--- not running, which a loaded machine adds; waiting on the network shows on
--- the clock only).
-function meter:frame(dt, lib, lib_cpu)
+function meter.new()
+  return setmetatable({ frames = 0, worst_frame = 0, frame_total = 0, lib_worst = 0, lib_total = 0,
+    lib_worst_cpu = 0, lib_waits = select(2, usage()) and 0 or -1 }, meter)
+end
+
+--- One frame: dt since the last one.
+function meter:frame(dt)
   self.frames = self.frames + 1
-  self.last_frame, self.last_lib = dt, lib
-  self.lib_worst, self.lib_total = math.max(self.lib_worst, lib), self.lib_total + lib
-  self.lib_worst_cpu = math.max(self.lib_worst_cpu, lib_cpu)
+  self.last_frame = dt
   if self.frames > WARMUP_FRAMES then
     self.worst_frame = math.max(self.worst_frame, dt)
     self.frame_total = self.frame_total + dt
   end
+end
+
+--- Runs fn(arg), the library's part of the frame, and keeps its cost:
+-- seconds on the clock, seconds of the thread's CPU, and whether the thread
+-- waited.
+function meter:lib(fn, arg)
+  local t0, cpu0, slept0 = love.timer.getTime(), usage()
+  fn(arg)
+  local t, cpu, slept = love.timer.getTime() - t0, usage()
+  self.last_lib = t
+  self.lib_worst, self.lib_total = math.max(self.lib_worst, t), self.lib_total + t
+  self.lib_worst_cpu = math.max(self.lib_worst_cpu, cpu - cpu0)
+  if slept0 and slept > slept0 then self.lib_waits = self.lib_waits + 1 end
 end
 
 function meter:lib_mean()

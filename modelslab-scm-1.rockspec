@@ -25,7 +25,7 @@ build = {
   type = "builtin",
   modules = {
     ["modelslab.core"] = {
-      sources = { "src/config.c", "src/core.c", "src/curlcodes.c", "src/document.c", "src/handle.c", "src/json.c", "src/poller.c", "src/sink.c", "src/transport.c" },
+      sources = { "src/config.c", "src/core.c", "src/curlcodes.c", "src/decode.c", "src/document.c", "src/handle.c", "src/json.c", "src/poller.c", "src/sink.c", "src/transport.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },

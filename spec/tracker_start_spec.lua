@@ -169,6 +169,27 @@ describe("tracker:start", function()
     client = modelslab.new { api_key = sim.key, base_url = sim.base_url, timeout = 5 }
   end)
 
+  it("cancels one execution with tracker:cancel, on the server, without blocking", function()
+    local t = client:tracker(FAST)
+    local final, never, started
+    local h
+    h = t:start(SLOW, {}, {
+      on_started = function(s) started = s.execution_id; t:cancel(h) end,
+      on_done = function(_, err) final = err end,
+    })
+    local unsent = t:start(SLOW, {}, { on_done = function(_, err) never = err end })
+    t:cancel(unsent) -- its run was not sent yet: it never will be
+    assert.equal("cancelled", never.kind)
+    frames(t, 5)
+    assert.equal("cancelled", final.kind)
+    assert.is_true(final.remote_cancelled)
+    assert.equal("done", t:state(h).phase)
+    local stats = sim:stats()
+    assert.same({ 1, 1 }, { stats.by_route.run, stats.by_route.cancel })
+    assert.equal("cancelled", client:status(SLOW, started).execution.status)
+    t:close()
+  end)
+
   it("bounds a cancel_remote cancel by a timeout of its own (5 s on the tracker's clock)", function()
     local silent = require("spec.support.silent_server").start()
     local deaf = modelslab.new { api_key = sim.key, base_url = silent.url, timeout = 60 }

@@ -60,11 +60,16 @@ client.VERSION = VERSION
 
 local STATUS = endpoints.op("status")
 
--- Sends one operation's request (from endpoints.build) and judges the answer.
-local function call(self, ep, path, body)
-  local decoded, r = transport.exchange(self._config, ep.method, self.base_url .. path, body)
+-- Sends one operation's request and judges the answer.
+local function exchange(self, ep, url, body)
+  local decoded, r = transport.exchange(self._config, ep.method, url, body)
   if decoded then return ep.answer(decoded, r) end
   return endpoints.judge(ep, r)
+end
+
+-- The same, for a request from endpoints.build.
+local function call(self, ep, path, body)
+  return exchange(self, ep, self.base_url .. path, body)
 end
 
 --- Fetches an execution's status document.
@@ -75,9 +80,7 @@ end
 -- @treturn table the error (see the README's error contract)
 -- @usage local doc, err = client:status("3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42", 12345)
 function Client:status(workflow_id, execution_id)
-  local decoded, r = transport.exchange(self._config, "GET", self:_status_url(workflow_id, execution_id))
-  if decoded then return STATUS.answer(decoded, r) end
-  return endpoints.judge(STATUS, r)
+  return exchange(self, STATUS, self:_status_url(workflow_id, execution_id))
 end
 
 -- The URL of the last status asked for, kept with its arguments: a wait

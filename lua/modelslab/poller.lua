@@ -38,8 +38,8 @@ function poller.new(client, opts)
   }, Poller)
 end
 
--- Queues a request (op and path from endpoints.build); returns the result
--- table its outcome will fill, or nil for a fire-and-forget one (discard).
+-- Queues a request (ep, path and body from endpoints.build); its outcome
+-- fills result (`doc`, `err`), or, with no result, is dropped: nothing is kept.
 function Poller:_submit(ep, path, body, result)
   if not self._core then error("modelslab: the poller is closed", 3) end
   local id = self._next_id

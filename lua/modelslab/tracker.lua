@@ -117,10 +117,11 @@ function Tracker:_finish(item, doc, err)
   if item.callbacks.on_done then item.callbacks.on_done(doc, err) end
 end
 
--- Ends an item with err, cancelling it on the server first when the policy
--- says so: the outcome goes on err (`remote_cancelled`, `cancel_error`).
-function Tracker:_fail(item, err)
-  if item.execution_id and follow.cancels_remotely(self._o, err) then
+-- Ends an item with err, cancelling it on the server first when asked
+-- (remote) or when the policy says so: the outcome goes on err
+-- (`remote_cancelled`, `cancel_error`).
+function Tracker:_fail(item, err, remote)
+  if item.execution_id and (remote or follow.cancels_remotely(self._o, err)) then
     item.pending_err, item.cancel_until, item.in_flight = err, self._o.clock() + CANCEL_TIMEOUT, true
     local ep, path, body = endpoints.build("cancel", "tracker", item.workflow_id, item.execution_id)
     self._poller:_submit(ep, path, body, { op = "cancel", tag = item })
@@ -151,7 +152,7 @@ function Tracker:_on_run(item, started, err, now)
     self:_follow(item, started.execution_id)
     if item.callbacks.on_started then item.callbacks.on_started(started) end
     if item.stopping then
-      self:_fail(item, item.follower:give_up(stopped()))
+      self:_fail(item, item.follower:give_up(item.stopping), item.stop_remote)
     end
     return
   end
@@ -197,21 +198,33 @@ function Tracker:_send_due(now)
   end
 end
 
--- should_stop said stop: everything ends as cancelled, except a run in flight
--- (its answer decides whether there is an execution to cancel) and cancels
--- already on their way.
-function Tracker:_stop_all()
-  for _, item in ipairs(snapshot(self._items)) do
-    if item.phase == "starting" then
-      if item.in_flight then
-        item.stopping = true
-      else
-        self:_finish(item, nil, run_give_up(item, stopped(), self._o.clock()))
-      end
-    elseif not item.pending_err then
-      self:_fail(item, item.follower:give_up(stopped()))
-    end
+-- Ends an item with err (cancelled), on the server too when remote: a run
+-- in flight lands first (its answer says whether there is an execution to
+-- cancel); a cancel already on its way is left to finish.
+function Tracker:_stop(item, err, remote)
+  if item.phase == "done" or item.pending_err or item.stopping then return end
+  if item.phase ~= "starting" then
+    self:_fail(item, item.follower:give_up(err), remote)
+  elseif item.in_flight then
+    item.stopping, item.stop_remote = err, remote
+  else
+    self:_finish(item, nil, run_give_up(item, err, self._o.clock()))
   end
+end
+
+-- should_stop said stop: everything ends as cancelled.
+function Tracker:_stop_all()
+  for _, item in ipairs(snapshot(self._items)) do self:_stop(item, stopped(), false) end
+end
+
+--- Cancels one execution: on the server (never blocking: the cancel is
+-- queued), then `on_done(nil, err)` with `err.kind == "cancelled"` and the
+-- outcome in `err.remote_cancelled` and `err.cancel_error`. An execution
+-- still starting is cancelled once its run is answered; one whose run was
+-- not sent yet is never started.
+-- @tparam table handle from `start` or `track`
+function Tracker:cancel(handle)
+  self:_stop(handle, errors.new("cancelled", "cancelled by tracker:cancel"), true)
 end
 
 -- Cancels that took too long end their follow without an answer.

@@ -18,11 +18,13 @@ local WF = "3f2b8c1e-9d4a-4f6b-8e21-7c5d9a0b1e42"
 local JOBS = 6
 -- The library's share of a frame. It never waits: its update() never puts
 -- the game's thread to sleep (no voluntary context switch; a request that
--- waited for an answer does, even on loopback). Its own work stays under a
--- few ms of the thread's CPU time. On the clock, which also counts what a
--- busy machine gives to other processes (24 ms seen while this shared
--- machine ran other suites), it stays under three frames at 60 a second.
-local LIB_CPU_MS = slack(5)
+-- waited for an answer does, even on loopback). Its own work stays under
+-- half a frame (at 60 a second) of the thread's CPU time; 3.4 ms was the most
+-- seen (probably the JIT compiling or the collector stepping in update()).
+-- On the clock, which also counts what a busy machine gives to other
+-- processes (24 ms seen while this shared machine ran other suites), it
+-- stays under three frames.
+local LIB_CPU_MS = slack(8)
 local LIB_CLOCK_MS = slack(50)
 
 -- The game seeds math.random with this at load and draws one number when it

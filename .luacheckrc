@@ -3,3 +3,5 @@ std = "max"
 max_line_length = 120
 files["spec"] = { std = "+busted" }
 exclude_files = { "build" }
+-- LÖVE games define their callbacks on the global love table.
+files["examples/love"] = { globals = { "love" } }

@@ -18,7 +18,7 @@ lua54="$core lua5.4 liblua5.4-dev"
 luajit="$core luajit2 libluajit2-5.1-dev"
 demo="$lua54 lua-socket"
 test="$demo $lua51 $lua52 $lua53 $luajit git curl openssl bsdutils lua-busted lua-check luarocks
-nginx-light libnginx-mod-http-lua lua-resty-core lua-resty-lrucache love xvfb xauth"
+nginx-light libnginx-mod-http-lua lua-resty-core lua-resty-lrucache love xvfb xauth zip"
 ci="$test valgrind clang llvm-14 libclang-rt-14-dev lua-ldoc lua-sec mmdebstrap wrk"
 case "${1:-ci}" in
     lua5.1) packages=$lua51 ;; lua5.2) packages=$lua52 ;; lua5.3) packages=$lua53 ;;

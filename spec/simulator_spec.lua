@@ -69,6 +69,11 @@ describe("the simulator command", function()
     assert.equal(64, select(2, sh(bin .. " --bogus")))
     assert.equal(64, select(2, sh(bin .. " --port abc")))
     assert.equal(64, select(2, sh(bin .. " --host 10.1.2.3")))
+    for _, bad in ipairs({ "1", "2:1", "-1:1", "a:b", "1:2:3", "0:4000" }) do
+      local out, rc = sh(bin .. " --latency " .. bad)
+      assert.equal(64, rc, bad)
+      assert.matches("%-%-latency must be LO:HI", out)
+    end
   end)
 
   it("exits 65 naming the field of an invalid scenario", function()
@@ -430,5 +435,54 @@ describe("a scenario where polls are rate-limited", function()
     assert.same({ 200, 200, 429 }, { first.status, second.status, third.status })
     assert.is_true(third.json.retry_after >= 29 and third.json.retry_after <= 30)
     assert.matches("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ$", first.json.execution.started_at)
+  end)
+end)
+
+describe("a simulator with latency", function()
+  local sim
+  setup(function() sim = simulator.start({ scenario = FAST, latency = "0.4:0.6" }) end)
+  teardown(function() if sim then sim:stop() end end)
+
+  local function timed(method, path, body)
+    local started = socket.gettime()
+    local res = assert(request(sim, method, path, { body = body }))
+    return res, socket.gettime() - started
+  end
+
+  it("delays every API request by LO to HI seconds, and not the /_sim/ routes", function()
+    local base = "/api/v1/workflows/" .. OTHER  -- a five-second step: still running when cancelled
+    local ran, t_run = timed("POST", base .. "/run", '{"prompt":"a cat"}')
+    local id = math.floor(ran.json.execution_id)
+    local polled, t_status = timed("GET", base .. "/runs/" .. id)
+    local cancelled, t_cancel = timed("POST", base .. "/runs/" .. id .. "/cancel", "")
+    local listed, t_list = timed("GET", "/api/v1/workflows")
+    local refused, t_refused = timed("GET", base .. "/runs/999999")
+    assert.same({ 202, 200, 200, 200, 404 },
+      { ran.status, polled.status, cancelled.status, listed.status, refused.status })
+    for _, t in ipairs({ t_run, t_status, t_cancel, t_list, t_refused }) do
+      assert.is_true(t >= 0.4, "answered after " .. t .. " s")
+    end
+    local started = socket.gettime()
+    assert.equal(5, sim:stats().requests)
+    assert.is_true(socket.gettime() - started < 0.3, "the stats route waited")
+  end)
+
+  it("keeps serving other connections while one request waits", function()
+    -- Six requests on six connections at once: together they take one
+    -- latency, not six.
+    local conns = {}
+    local started = socket.gettime()
+    for i = 1, 6 do
+      conns[i] = assert(socket.connect("127.0.0.1", sim.port))
+      conns[i]:settimeout(5)
+      assert(conns[i]:send("GET /api/v1/workflows HTTP/1.1\r\nHost: x\r\nkey: " .. sim.key .. "\r\n\r\n"))
+    end
+    for i = 1, 6 do
+      assert.matches("^HTTP/1%.1 200", assert(conns[i]:receive("*l")))
+      conns[i]:close()
+    end
+    local elapsed = socket.gettime() - started
+    assert.is_true(elapsed >= 0.4, "all six answered after " .. elapsed .. " s")
+    assert.is_true(elapsed < 1.5, "six requests took " .. elapsed .. " s: served one after another")
   end)
 end)

@@ -3,6 +3,10 @@
 -- wall clock, scripted faults, a per-key rate limit, and the /_sim/ routes
 -- that tests use to look inside (stats) and start over (reset).
 --
+-- With a latency, every API request (not the /_sim/ ones) waits before it is
+-- handled, as on a slow network; the server's sleep yields, so the other
+-- connections are served meanwhile.
+--
 -- /_sim/stats counts API requests only (not /_sim/ ones): requests,
 -- connections (accepted), by_route (list, workflow, run, status, cancel,
 -- other), last_key_ok and last_request (method, path, headers without the
@@ -93,9 +97,11 @@ Api.__index = Api
 --- Creates the API state for a normalized scenario.
 -- @param sc the scenario (from scenario.validate)
 -- @param url the server's own "http://host:port", for URLs in bodies
-function M.new(sc, url)
+-- @param opts optional: latency = { lo, hi } (seconds each API request waits,
+--   drawn uniformly)
+function M.new(sc, url, opts)
   local self = setmetatable({ sc = sc, url = url, base = url .. "/api/v1/workflows",
-    t_start = socket.gettime() }, Api)
+    t_start = socket.gettime(), latency = opts and opts.latency }, Api)
   self:reset()
   return self
 end
@@ -378,6 +384,8 @@ function Api:handle(req, sleep)
   stats.last_request = { method = req.method, path = path, headers = headers, body = req.body }
   local route, wid, eid = match(path)
   stats.by_route[route or "other"] = (stats.by_route[route or "other"] or 0) + 1
+  local latency = self.latency
+  if latency then sleep(latency[1] + (latency[2] - latency[1]) * math.random()) end
   if not route then return err(404, "Not found") end
   if req.method ~= METHODS[route] then
     local res = err(405, "Method not allowed")

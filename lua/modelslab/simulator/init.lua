@@ -66,7 +66,8 @@ Sim.__gc = Sim.stop
 --- Starts a simulator and waits until it listens.
 -- @param opts optional table: scenario (file path; default: the built-in
 --   scenario), port (default 0: a free one), key (overrides the scenario's),
---   log (true: one line per request on stderr), lua (the interpreter; default
+--   log (true: one line per request on stderr), latency ("LO:HI": seconds
+--   every API request waits, as on a slow network), lua (the interpreter; default
 --   $MODELSLAB_SIM_LUA or "lua5.4")
 -- @return the simulator object; raises if the scenario is invalid or the
 --   process does not start
@@ -79,6 +80,7 @@ function M.start(opts)
   local args = { quote(lua), quote(bin_path()), "--port", quote(opts.port or 0) }
   if opts.scenario then args[#args + 1] = "--scenario " .. quote(opts.scenario) end
   if opts.key then args[#args + 1] = "--key " .. quote(opts.key) end
+  if opts.latency then args[#args + 1] = "--latency " .. quote(opts.latency) end
   if opts.log then args[#args + 1] = "--log" end
   -- $$ is the shell's pid, which exec hands on to the simulator; $PPID is
   -- us, so the simulator exits if we die without stopping it.

@@ -24,8 +24,10 @@ local function fresh_copy()
   return dir
 end
 
+-- The make that luarocks starts must not inherit the flags of a make that
+-- runs these specs (make -s memcheck would hide the compiler's command line).
 local function luarocks(dir, args)
-  return check("cd " .. dir .. " && luarocks --lua-version " .. V .. " " .. args)
+  return check("cd " .. dir .. " && unset MAKEFLAGS MFLAGS MAKELEVEL; luarocks --lua-version " .. V .. " " .. args)
 end
 
 -- What the specs' own process has on its paths stays out of the ones it starts.

@@ -39,7 +39,9 @@ describe("the shared transport", function()
     local before = open_descriptors()
     clients(300)
     local after = open_descriptors()
-    assert.is_true(after <= before, string.format("%d descriptors before, %d after", before, after))
+    -- Flat, give or take a connection the shared cache opened meanwhile (seen
+    -- under AddressSanitizer): a descriptor per client would add 300.
+    assert.is_true(after <= before + 2, string.format("%d descriptors before, %d after", before, after))
     -- One connection, perhaps one more, for 300 clients; one for stats().
     assert.is_true(sim:stats().connections <= 3, "connections: " .. sim:stats().connections)
   end)

@@ -23,7 +23,9 @@ local function check_error(err, kinds)
   if err.kind == "rate_limited" then assert(s == 429, "rate_limited with status " .. tostring(s)) end
   if err.kind == "transport" then assert(type(err.code) == "string", "transport without code") end
   if KINDS[err.kind] then
-    assert(err.retryable == (err.kind == "transport" or RETRYABLE[s] == true), "retryable")
+    -- An answer about another execution is out of step: retried on a new connection.
+    local out_of_step = err.out_of_step == true and err.kind == "invalid_response"
+    assert(err.retryable == (err.kind == "transport" or RETRYABLE[s] == true or out_of_step), "retryable")
   end
   local ra = err.retry_after
   assert(ra == nil or (type(ra) == "number" and ra >= 0 and ra <= 86400), "retry_after " .. tostring(ra))

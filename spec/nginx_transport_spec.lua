@@ -148,7 +148,7 @@ describe("the nginx transport", function()
     for _ = 1, 100 do
       -- Gone, or a zombie its reaper has not collected yet.
       local stat = io.open("/proc/" .. pid .. "/stat")
-      local state = stat and stat:read("l"):match("^%d+ %b() (%a)")
+      local state = stat and stat:read("*l"):match("^%d+ %b() (%a)")
       if stat then stat:close() end
       if not stat or state == "Z" then gone = true break end
       sh("sleep 0.05")
